@@ -1,1 +1,69 @@
-export {};
+import { z } from 'zod';
+import { AnetError } from './AnetError';
+
+/**
+ * Cut-offs of a volumetric response scheme, in percent change of the enhancing-tumour volume:
+ * response if Δ < responseBelowPercent, progression if Δ ≥ progressionAtLeastPercent, else stable.
+ */
+export const RanoThresholdsSchema = z
+  .object({
+    responseBelowPercent: z.number().max(0),
+    progressionAtLeastPercent: z.number().min(0),
+  })
+  .strict();
+export type RanoThresholds = z.infer<typeof RanoThresholdsSchema>;
+
+/** Modified RANO as used by Strack et al. 2023: −50 % / +25 %. */
+export const MODIFIED_RANO_THRESHOLDS: RanoThresholds = {
+  responseBelowPercent: -50,
+  progressionAtLeastPercent: 25,
+};
+/** RANO 2.0's own volumetric cut-offs: −65 % / +40 %. */
+export const RANO2_VOLUMETRIC_THRESHOLDS: RanoThresholds = {
+  responseBelowPercent: -65,
+  progressionAtLeastPercent: 40,
+};
+
+/**
+ * How a difference map becomes a ternary map, a change volume and a class (DESIGN.md §1 "Analysis").
+ * Every field has the paper's default, so `AnalysisConfigSchema.parse({})` is the paper's analysis.
+ */
+export const AnalysisConfigSchema = z
+  .object({
+    /** map < −threshold → −1 (reduction), map > threshold → +1 (growth). */
+    threshold: z.number().positive().default(0.15),
+    /** Connected components with at most this many voxels are removed (30 → 30 removed, 31 kept). */
+    minComponentVoxels: z.number().int().nonnegative().default(30),
+    /** Voxel neighbourhood for components: faces (6), + edges (18), + corners (26). */
+    connectivity: z.union([z.literal(6), z.literal(18), z.literal(26)]).default(26),
+    /** The outer N voxels of each in-plane dimension (x, y) are ignored: noise at the image edge. */
+    edgeMarginVoxels: z.number().int().nonnegative().default(10),
+    modifiedRano: RanoThresholdsSchema.default(MODIFIED_RANO_THRESHOLDS),
+    rano2: RanoThresholdsSchema.default(RANO2_VOLUMETRIC_THRESHOLDS),
+    /**
+     * With a zero baseline a percentage is undefined: new growth above this volume (mL) is progression,
+     * anything at or below it is stable.
+     */
+    zeroBaselineNoiseFloorMl: z.number().nonnegative().default(0.1),
+  })
+  .strict();
+
+export type AnalysisConfig = z.infer<typeof AnalysisConfigSchema>;
+export type AnalysisConfigInput = z.input<typeof AnalysisConfigSchema>;
+
+export const DEFAULT_ANALYSIS_CONFIG: AnalysisConfig = AnalysisConfigSchema.parse({});
+
+/** Parses partial analysis settings onto the defaults; invalid input → AnetError('CONFIG_INVALID'). */
+export function resolveAnalysisConfig(input: unknown = {}): AnalysisConfig {
+  const parsed = AnalysisConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new AnetError(
+      'CONFIG_INVALID',
+      `analysis configuration invalid: ${z.prettifyError(parsed.error)}`,
+      {
+        cause: parsed.error,
+      },
+    );
+  }
+  return parsed.data;
+}
