@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { DISCLAIMER, KNOWN_LIMITATIONS, REPORT_SCHEMA_VERSION, ReportSchema, type Report } from './report';
+import {
+  DISCLAIMER,
+  KNOWN_LIMITATIONS,
+  REPORT_SCHEMA_VERSION,
+  ReportSchema,
+  type RanoAssessment,
+  type Report,
+  type ReportInput,
+} from './report';
 
 const hash = 'a'.repeat(64);
-const input = {
+const input: ReportInput = {
   name: 'baseline.nii.gz',
   sha256: hash,
   dims: [4, 4, 2],
   spacing: [1, 1, 2],
   datatype: 'float64',
 };
-const rano = {
+const rano: RanoAssessment = {
   scheme: 'modified-rano-strack-2023',
   label: 'modified RANO (Strack 2023)',
   class: 'progression',
@@ -54,7 +62,7 @@ function sample(): Report {
     perSnapshot: [{ snapshot: 0, mean: 0, std: 0.1, min: -1, max: 1 }],
     artifacts: [{ name: 'map.nii.gz', contentType: 'application/gzip', bytes: 10, sha256: hash }],
     createdAt: new Date(0).toISOString(),
-  } as Report;
+  };
 }
 
 describe('ReportSchema', () => {
