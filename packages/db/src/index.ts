@@ -1,1 +1,5 @@
-export {};
+export { createPrismaClient, type PrismaClientOptions } from './createPrismaClient';
+export { runMigrations, type RunMigrationsOptions, type MigrationResult } from './runMigrations';
+export { createTempDatabase, type TempDatabase } from './createTempDatabase';
+export { PrismaClient, Prisma, JobStatus } from './generated/client';
+export type { Tenant, ApiKey, Job, Artifact, JobEvent } from './generated/client';
