@@ -1,1 +1,2 @@
-export {};
+export * from './rng';
+export * from './augment';
