@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RanoThresholdsSchema } from './analysisConfig';
+import { RanoClassSchema } from './job';
 
 /** Bump on any change to the report's shape; readers check it before trusting fields. */
 export const REPORT_SCHEMA_VERSION = '1.0.0';
@@ -15,8 +16,7 @@ export const KNOWN_LIMITATIONS: readonly string[] = [
   'Validated on small public cohorts only (paper: 17 + 32 patients).',
 ];
 
-export const RANO_CLASSES = ['response', 'stable', 'progression', 'indeterminate'] as const;
-export const RanoClassSchema = z.enum(RANO_CLASSES);
+// RanoClassSchema lives in job.ts (the API's job result uses it too): one definition.
 export type RanoClass = z.infer<typeof RanoClassSchema>;
 
 export const RANO_SCHEMES = ['modified-rano-strack-2023', 'rano-2.0-volumetric'] as const;

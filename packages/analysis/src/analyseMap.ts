@@ -1,0 +1,116 @@
+import {
+  AnetError,
+  resolveAnalysisConfig,
+  type AnalysisConfig,
+  type AnalysisConfigInput,
+  type RanoAssessment,
+  type Volume,
+} from '@anet/contracts';
+import { removeSmallComponents } from './components';
+import { classifyRano } from './rano';
+import { ternarize } from './ternary';
+import { countTernary, maskVoxels, voxelVolumeMl } from './volumes';
+
+export interface AnalyseMapOptions {
+  /** Analysis settings (resolved or partial; missing fields take the paper's defaults). */
+  config?: AnalysisConfig | AnalysisConfigInput;
+  /** Baseline enhancing-tumour mask in the map's grid (same dims); wins over baselineVolumeMl. */
+  baselineTumourMask?: Volume;
+  /** Baseline enhancing-tumour volume in mL, when no mask is available. */
+  baselineVolumeMl?: number;
+}
+
+export interface AnalysisResult {
+  /** −1 reduction, 0 none, +1 growth; same grid as the map. */
+  ternary: Volume;
+  change: {
+    /** Net change Σ ternary (growth − reduction). */
+    voxels: number;
+    ml: number;
+    growthVoxels: number;
+    reductionVoxels: number;
+    growthMl: number;
+    reductionMl: number;
+    voxelVolumeMl: number;
+  };
+  components: { kept: number; removed: number; removedVoxels: number };
+  baseline: { ml: number | null; voxels: number | null; source: 'mask' | 'number' | 'none' };
+  /** Baseline + change, clamped at 0; null without a baseline volume. */
+  predictedFollowupMl: number | null;
+  modifiedRano: RanoAssessment;
+  rano2: RanoAssessment;
+  config: AnalysisConfig;
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+}
+
+/**
+ * Map → answer (DESIGN.md §1 "Analysis"): threshold to a ternary map with the in-plane edge margin
+ * zeroed, then remove growth/reduction components of ≤ minComponentVoxels (edge first, so every kept
+ * component really has more voxels than that), then Σ ternary as the change in voxels and mL (from the
+ * map's voxel size: pass the map in the baseline's native grid), predicted follow-up volume and the
+ * modified-RANO (Strack 2023) and RANO 2.0 volumetric classes.
+ */
+export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisResult {
+  const config = resolveAnalysisConfig(opts.config ?? {});
+  const [X, Y, Z] = map.dims;
+  if (map.data.length !== X * Y * Z) {
+    throw new AnetError('INTERNAL', `map has ${map.data.length} voxels but dims ${map.dims.join('×')}`);
+  }
+  const raw = ternarize(map.data, map.dims, config.threshold, config.edgeMarginVoxels);
+  const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity);
+  const counts = countTernary(cleaned.values);
+  const vv = voxelVolumeMl(map.spacing);
+
+  let baseline: AnalysisResult['baseline'] = { ml: null, voxels: null, source: 'none' };
+  if (opts.baselineTumourMask) {
+    const mask = opts.baselineTumourMask;
+    if (!sameDims(mask.dims, map.dims)) {
+      throw new AnetError(
+        'MASK_GRID_MISMATCH',
+        `baseline mask dims ${mask.dims.join('×')} differ from the baseline's ${map.dims.join('×')}`,
+      );
+    }
+    const voxels = maskVoxels(mask);
+    baseline = { ml: voxels * vv, voxels, source: 'mask' };
+  } else if (opts.baselineVolumeMl !== undefined) {
+    const ml = opts.baselineVolumeMl;
+    if (!Number.isFinite(ml) || ml < 0) {
+      throw new AnetError('OPTIONS_INVALID', `baseline volume must be a finite number ≥ 0 mL, got ${ml}`);
+    }
+    baseline = { ml, voxels: null, source: 'number' };
+  }
+
+  const change = {
+    voxels: counts.voxels,
+    ml: counts.voxels * vv,
+    growthVoxels: counts.growthVoxels,
+    reductionVoxels: counts.reductionVoxels,
+    growthMl: counts.growthVoxels * vv,
+    reductionMl: counts.reductionVoxels * vv,
+    voxelVolumeMl: vv,
+  };
+  const ranoInput = { baselineMl: baseline.ml, changeMl: change.ml, growthMl: change.growthMl };
+  const floor = config.zeroBaselineNoiseFloorMl;
+  return {
+    ternary: {
+      data: Float32Array.from(cleaned.values),
+      dims: [X, Y, Z],
+      spacing: [...map.spacing],
+      affine: [...map.affine],
+    },
+    change,
+    components: {
+      kept: cleaned.keptComponents,
+      removed: cleaned.removedComponents,
+      removedVoxels: cleaned.removedVoxels,
+    },
+    baseline,
+    predictedFollowupMl: baseline.ml === null ? null : Math.max(0, baseline.ml + change.ml),
+    modifiedRano: classifyRano(ranoInput, config.modifiedRano, 'modified-rano-strack-2023', floor),
+    rano2: classifyRano(ranoInput, config.rano2, 'rano-2.0-volumetric', floor),
+    config,
+  };
+}
