@@ -96,7 +96,7 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
   const floor = config.zeroBaselineNoiseFloorMl;
   return {
     ternary: {
-      data: Float32Array.from(cleaned.values),
+      data: new Float32Array(cleaned.values),
       dims: [X, Y, Z],
       spacing: [...map.spacing],
       affine: [...map.affine],

@@ -96,7 +96,7 @@ export function removeSmallComponents(
   maxRemovedVoxels: number,
   connectivity: Connectivity = 26,
 ): { values: Int8Array; keptComponents: number; removedComponents: number; removedVoxels: number } {
-  const out = Int8Array.from(values);
+  const out = values.slice();
   if (maxRemovedVoxels <= 0) {
     const { count } = labelComponents(values, dims, connectivity);
     return { values: out, keptComponents: count, removedComponents: 0, removedVoxels: 0 };
