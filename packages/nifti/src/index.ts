@@ -1,1 +1,27 @@
-export {};
+export type {
+  NiftiDatatype,
+  NiftiMeta,
+  NiftiReadOptions,
+  NiftiSummary,
+  NiftiVolume,
+  NiftiWriteDatatype,
+} from './niftiTypes';
+export { readNifti, readNiftiFile } from './readNifti';
+export { writeNifti, writeNiftiFile, type NiftiWriteOptions } from './writeNifti';
+export {
+  createNiftiValidator,
+  validateNifti,
+  type NiftiValidator,
+  type NiftiValidatorOptions,
+} from './createNiftiValidator';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_VOXELS } from './parseNiftiHeader';
+export {
+  niftiAffine,
+  quaternToAffine,
+  affineToQuaternion,
+  affineSpacing,
+  type Affine,
+  type Quaternion,
+} from './niftiAffine';
+export { orientationCode } from './orientationCode';
+export { intensityStats } from './intensityStats';

@@ -1,0 +1,71 @@
+import { AnetError } from '@anet/contracts';
+import { describe, expect, it } from 'vitest';
+import { buildNiftiCorpus } from './buildNiftiCorpus';
+import { createNiftiValidator, validateNifti } from './createNiftiValidator';
+import { readNifti } from './readNifti';
+
+const corpus = buildNiftiCorpus();
+
+/** Deterministic chunk sizes 1..97 bytes (a small LCG: no Math.random in tests either). */
+function* chunks(bytes: Uint8Array, seed: number): Generator<Uint8Array> {
+  let s = seed >>> 0;
+  for (let off = 0; off < bytes.length;) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const n = 1 + (s % 97);
+    yield bytes.subarray(off, off + n);
+    off += n;
+  }
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof AnetError)) throw err;
+    expect(err.message.length).toBeGreaterThan(20); // says what is wrong and what to do
+    return err.code;
+  }
+}
+
+function streamed(bytes: Uint8Array, seed: number): string {
+  return codeOf(() => {
+    const v = createNiftiValidator();
+    for (const c of chunks(bytes, seed)) v.push(c);
+    return v.finish();
+  });
+}
+
+describe('NIfTI corpus', () => {
+  it('has at least 20 bad files and good files of every datatype', () => {
+    expect(corpus.filter((e) => e.expect !== 'ok').length).toBeGreaterThanOrEqual(20);
+    expect(new Set(corpus.map((e) => e.name)).size).toBe(corpus.length);
+    const goodTypes = corpus.filter((e) => e.expect === 'ok').map((e) => readNifti(e.bytes).meta.datatype);
+    expect(new Set(goodTypes)).toEqual(
+      new Set(['uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64']),
+    );
+  });
+
+  for (const entry of corpus) {
+    it(`${entry.name} (${entry.description}) → ${entry.expect}`, () => {
+      expect(codeOf(() => readNifti(entry.bytes))).toBe(entry.expect);
+      expect(codeOf(() => validateNifti(entry.bytes))).toBe(entry.expect);
+      for (const seed of [1, 2, 3]) expect(streamed(entry.bytes, seed)).toBe(entry.expect);
+    });
+  }
+
+  for (const entry of corpus.filter((e) => e.truth)) {
+    it(`${entry.name} decodes to the values and geometry it was built with`, () => {
+      const truth = entry.truth!;
+      const vol = readNifti(entry.bytes);
+      expect(vol.dims).toEqual(truth.dims);
+      expect(vol.spacing).toEqual(truth.spacing);
+      vol.affine.forEach((x, i) => expect(x).toBeCloseTo(truth.affine[i], 5));
+      expect(Array.from(vol.data)).toEqual(Array.from(truth.values));
+      const summary = validateNifti(entry.bytes);
+      expect(summary.dims).toEqual(truth.dims);
+      expect(summary.datatype).toBe(vol.meta.datatype);
+      expect(summary.voxelCount).toBe(truth.values.length);
+    });
+  }
+});

@@ -1,0 +1,54 @@
+import { AnetError } from '@anet/contracts';
+import { open, readFile } from 'node:fs/promises';
+import { decodeVoxels } from './decodeVoxels';
+import { bombCap, gunzipCapped, gunzipPrefix, headerCutError, isGzip } from './gunzipCapped';
+import type { NiftiReadOptions, NiftiVolume } from './niftiTypes';
+import { DEFAULT_MAX_BYTES, parseNiftiHeader, type ParsedHeader } from './parseNiftiHeader';
+
+/**
+ * Reads a `.nii` or `.nii.gz` (gzip detected by its magic), NIfTI-1 or NIfTI-2, into a float32 `Volume`
+ * with scl_slope/scl_inter applied and the sform/qform affine. Every defect is an AnetError NIFTI_*:
+ * the header is checked before any voxel is inflated, and inflation stops just past the size the header
+ * declares (NIFTI_GZIP_BOMB).
+ */
+export function readNifti(bytes: Uint8Array, opts: NiftiReadOptions = {}): NiftiVolume {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  let file = bytes;
+  let parsed: ParsedHeader;
+  if (isGzip(bytes)) {
+    const head = gunzipPrefix(bytes, 540);
+    if (head.endedEarly && head.bytes.length < 4) throw headerCutError(head.bytes.length);
+    parsed = parseNiftiHeader(head.bytes, opts);
+    file = gunzipCapped(bytes, bombCap(parsed.expectedBytes, maxBytes));
+  } else {
+    parsed = parseNiftiHeader(bytes, opts);
+  }
+  return decodeParsed(file, parsed);
+}
+
+function decodeParsed(file: Uint8Array, parsed: ParsedHeader): NiftiVolume {
+  const { meta, dims, spacing, affine, voxelCount, bytesPerVoxel, expectedBytes } = parsed;
+  if (file.length < expectedBytes) {
+    throw new AnetError(
+      'NIFTI_TRUNCATED',
+      `file holds ${file.length} bytes but its header describes ${dims.join('×')} ${meta.datatype} voxels from offset ${Math.floor(meta.voxOffset)} (${expectedBytes} bytes): the file was cut short — re-export or re-send it`,
+    );
+  }
+  const data = decodeVoxels(file, Math.floor(meta.voxOffset), voxelCount, meta, bytesPerVoxel);
+  return { data, dims, spacing, affine, meta };
+}
+
+/** `readNifti` on a file; an uncompressed file over `maxBytes` is refused before it is read. */
+export async function readNiftiFile(path: string, opts: NiftiReadOptions = {}): Promise<NiftiVolume> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) {
+      throw new AnetError('NIFTI_TOO_LARGE', `${path} is ${size} bytes, more than the limit of ${maxBytes}`);
+    }
+  } finally {
+    await handle.close();
+  }
+  return readNifti(await readFile(path), opts);
+}

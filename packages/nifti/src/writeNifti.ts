@@ -1,0 +1,166 @@
+import { AnetError, type Volume } from '@anet/contracts';
+import { writeFile } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { CODE_BY_DATATYPE } from './datatypes';
+import { affineToQuaternion, niftiAffine } from './niftiAffine';
+import type { NiftiMeta, NiftiWriteDatatype } from './niftiTypes';
+
+export interface NiftiWriteOptions {
+  datatype: NiftiWriteDatatype;
+  /** Header geometry to keep (the baseline's); defaults to `vol.meta`. */
+  like?: NiftiMeta;
+  /** gzip level (default 2: fast, and MRI data compresses little more at 9). */
+  level?: number;
+}
+
+const HEADER_BYTES = 348;
+const VOX_OFFSET = 352; // header + the 4-byte extension flag (no extensions)
+const RANGE: Record<NiftiWriteDatatype, [number, number]> = {
+  float32: [-Infinity, Infinity],
+  int16: [-32768, 32767],
+  int8: [-128, 127],
+  uint8: [0, 255],
+};
+
+/**
+ * Encodes a gzipped NIfTI-1 (`.nii.gz`, little-endian, no scaling). Geometry: when `like` describes
+ * the same grid as `vol` (dims and affine agree), its qform and sform (codes, quaternion, offsets,
+ * srow, pixdim, qfac) are copied verbatim, so outputs overlay the source exactly in any viewer;
+ * otherwise both are rebuilt from `vol.affine`, keeping `like`'s codes. Units and dim_info come from
+ * `like`; descrip, aux_file, db_name and intent_name are left blank (DESIGN §4: no patient data).
+ * Integer datatypes round to nearest; a value that does not fit is an error, never clipped silently.
+ */
+export function writeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteOptions): Uint8Array {
+  const [nx, ny, nz] = vol.dims;
+  const n = nx * ny * nz;
+  if (vol.data.length !== n) {
+    throw new AnetError(
+      'INTERNAL',
+      `volume data has ${vol.data.length} values, dims ${vol.dims.join('×')} need ${n}`,
+    );
+  }
+  const like = opts.like ?? vol.meta;
+  const bpv = opts.datatype === 'float32' ? 4 : opts.datatype === 'int16' ? 2 : 1;
+  const file = new Uint8Array(VOX_OFFSET + n * bpv);
+  const view = new DataView(file.buffer);
+  writeHeader(view, vol, like, opts.datatype, bpv);
+  writeVoxels(file, vol.data, opts.datatype);
+  return gzipSync(file, { level: opts.level ?? 2 });
+}
+
+export async function writeNiftiFile(
+  path: string,
+  vol: Volume & { meta?: NiftiMeta },
+  opts: NiftiWriteOptions,
+): Promise<void> {
+  await writeFile(path, writeNifti(vol, opts));
+}
+
+function writeHeader(
+  v: DataView,
+  vol: Volume,
+  like: NiftiMeta | undefined,
+  datatype: NiftiWriteDatatype,
+  bpv: number,
+): void {
+  const le = true;
+  const geometry = headerGeometry(vol, like);
+  v.setInt32(0, HEADER_BYTES, le); // sizeof_hdr
+  v.setUint8(38, 'r'.charCodeAt(0)); // regular
+  v.setUint8(39, like?.dimInfo ?? 0);
+  const dim = [3, vol.dims[0], vol.dims[1], vol.dims[2], 1, 1, 1, 1];
+  dim.forEach((d, i) => v.setInt16(40 + 2 * i, d, le));
+  v.setInt16(70, CODE_BY_DATATYPE[datatype], le);
+  v.setInt16(72, bpv * 8, le); // bitpix
+  geometry.pixdim.forEach((p, i) => v.setFloat32(76 + 4 * i, p, le));
+  v.setFloat32(108, VOX_OFFSET, le);
+  v.setFloat32(112, 1, le); // scl_slope: values are stored as they are
+  v.setFloat32(116, 0, le); // scl_inter
+  v.setUint8(123, like?.xyztUnits ?? 2 /* mm */);
+  v.setInt16(252, geometry.qformCode, le);
+  v.setInt16(254, geometry.sformCode, le);
+  geometry.quatern.forEach((q, i) => v.setFloat32(256 + 4 * i, q, le));
+  geometry.qoffset.forEach((q, i) => v.setFloat32(268 + 4 * i, q, le));
+  geometry.srow.forEach((s, i) => v.setFloat32(280 + 4 * i, s, le));
+  [0x6e, 0x2b, 0x31, 0].forEach((c, i) => v.setUint8(344 + i, c)); // magic "n+1\0"
+  // descrip (148), aux_file (228), db_name (14), intent_name (328) and the extension flag stay zero.
+}
+
+interface Geometry {
+  pixdim: number[];
+  qformCode: number;
+  sformCode: number;
+  quatern: [number, number, number];
+  qoffset: [number, number, number];
+  srow: number[];
+}
+
+function headerGeometry(vol: Volume, like: NiftiMeta | undefined): Geometry {
+  if (like && sameGrid(vol, like)) {
+    const pixdim = [...like.pixdim.slice(0, 4), 1, 1, 1, 1];
+    if (!(Math.abs(pixdim[0]) === 1)) pixdim[0] = 1;
+    return {
+      pixdim,
+      qformCode: like.qformCode,
+      sformCode: like.sformCode,
+      quatern: [...like.quatern],
+      qoffset: [...like.qoffset],
+      srow: like.sformCode > 0 ? [...like.srow] : vol.affine.slice(0, 12),
+    };
+  }
+  const q = affineToQuaternion(vol.affine);
+  const sformCode = like ? like.sformCode || like.qformCode || 2 : 2;
+  const qformCode = like ? like.qformCode || sformCode : 2;
+  return {
+    pixdim: [q.qfac, q.pixdim[0], q.pixdim[1], q.pixdim[2], 1, 1, 1, 1],
+    qformCode,
+    sformCode,
+    quatern: q.quatern,
+    qoffset: q.qoffset,
+    srow: vol.affine.slice(0, 12),
+  };
+}
+
+/** `like` describes `vol`'s grid: same dims and (to float32 precision) the same affine. */
+function sameGrid(vol: Volume, like: NiftiMeta): boolean {
+  if (like.dim[1] !== vol.dims[0] || like.dim[2] !== vol.dims[1] || like.dim[3] !== vol.dims[2]) return false;
+  const a = niftiAffine(like);
+  const scale = Math.max(1, ...vol.affine.slice(0, 12).map(Math.abs));
+  return a.every((x, i) => Math.abs(x - vol.affine[i]) <= 1e-5 * scale);
+}
+
+function writeVoxels(file: Uint8Array, data: Float32Array, datatype: NiftiWriteDatatype): void {
+  const n = data.length;
+  if (datatype === 'float32' && endianness() === 'LE') {
+    file.set(new Uint8Array(data.buffer, data.byteOffset, n * 4), VOX_OFFSET);
+    return;
+  }
+  const [lo, hi] = RANGE[datatype];
+  const out =
+    datatype === 'float32'
+      ? new DataView(file.buffer, VOX_OFFSET)
+      : datatype === 'int16'
+        ? new Int16Array(file.buffer, VOX_OFFSET, n)
+        : datatype === 'int8'
+          ? new Int8Array(file.buffer, VOX_OFFSET, n)
+          : new Uint8Array(file.buffer, VOX_OFFSET, n);
+  if (out instanceof DataView) {
+    for (let i = 0; i < n; i++) out.setFloat32(4 * i, data[i], true);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const r = Math.round(data[i]);
+    if (!(r >= lo && r <= hi)) {
+      throw new AnetError(
+        'INTERNAL',
+        `voxel ${i} = ${data[i]} does not fit ${datatype} (${lo}..${hi}): write float32 instead`,
+      );
+    }
+    out[i] = r;
+  }
+  if (datatype === 'int16' && endianness() !== 'LE') {
+    const dv = new DataView(file.buffer, VOX_OFFSET);
+    for (let i = 0; i < n; i++) dv.setInt16(2 * i, Math.round(data[i]), true);
+  }
+}
