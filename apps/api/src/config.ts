@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { AnetError } from '@anet/contracts';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Environment of the API (and, via `loadSharedConfig`, the worker). Fails naming the bad variable. */
+export const ApiEnvSchema = z.object({
+  DATABASE_URL: z.string().min(1),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().default('bull'),
+  QUEUE_NAME: z.string().default('anet-analyse'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().default('anet'),
+  S3_ACCESS_KEY_ID: z.string().default('S3RVER'),
+  S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Per-file upload limit (bytes), default 1 GiB → 413 PAYLOAD_TOO_LARGE above it. */
+  MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
+  /** Decompressed-size bound given to the NIfTI validator (gzip bombs). */
+  MAX_DECOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3),
+  RATE_LIMIT_MAX: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  PRESIGN_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  ORPHAN_UPLOAD_AGE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6 * 3600_000),
+  /** How long a resolved API key is cached in-process; revocation takes effect within this. */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Seconds suggested to pollers in Retry-After. */
+  RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
+});
+export type ApiConfig = z.infer<typeof ApiEnvSchema>;
+
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<ApiConfig> = {},
+): ApiConfig {
+  const parsed = ApiEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? '?');
+    throw new AnetError('CONFIG_INVALID', `environment variable ${name}: ${issue.message}`, {
+      details: { variable: name },
+    });
+  }
+  return { ...parsed.data, ...overrides };
+}

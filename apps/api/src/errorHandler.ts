@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AnetError, ERROR_CODES, type ErrorCode } from '@anet/contracts';
+
+/** Maps Fastify's own error codes onto ours so clients only ever see contract codes. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_REQ_FILE_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_FILES_LIMIT: 'PART_UNEXPECTED',
+  FST_PARTS_LIMIT: 'MULTIPART_INVALID',
+  FST_FIELDS_LIMIT: 'MULTIPART_INVALID',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
+};
+
+export function toAnetError(err: unknown): AnetError {
+  if (err instanceof AnetError) return err;
+  const fe = err as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fe)) {
+    return new AnetError('VALIDATION_FAILED', fe.message, {
+      details: { issues: fe.validation.map((v) => ({ path: v.instancePath, message: v.message })) },
+    });
+  }
+  if (fe && typeof fe.code === 'string') {
+    const mapped = FASTIFY_CODES[fe.code];
+    if (mapped) return new AnetError(mapped, fe.message, { cause: err });
+    if (fe.code === 'FST_ERR_VALIDATION')
+      return new AnetError('VALIDATION_FAILED', fe.message, { cause: err });
+    if (fe.code in ERROR_CODES) return new AnetError(fe.code as ErrorCode, fe.message, { cause: err });
+  }
+  if (fe && fe.statusCode === 429) return new AnetError('RATE_LIMITED', 'too many requests', { cause: err });
+  return AnetError.from(err);
+}
+
+/** One error handler: log with request context; 4xx send code+message(+details); 5xx only the code. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const e = toAnetError(err);
+    const status = e.httpStatus;
+    if (status >= 500) {
+      req.log.error({ err, code: e.code }, 'request failed');
+      return reply.code(status).send({ error: { code: e.code, message: 'internal error' } });
+    }
+    req.log.info({ code: e.code, msg: e.message }, 'request rejected');
+    return reply
+      .code(status)
+      .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .send({
+        error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` },
+      }),
+  );
+}

@@ -1,0 +1,58 @@
+import fp from 'fastify-plugin';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createPrismaClient, type PrismaClient } from '@anet/db';
+import type { AnalyseJobData } from '@anet/contracts';
+import type { ApiConfig } from '../config';
+import { ObjectStore } from '../storage';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: ApiConfig;
+    prisma: PrismaClient;
+    store: ObjectStore;
+    redis: Redis;
+    queue: Queue<AnalyseJobData>;
+  }
+}
+
+/**
+ * Config, Prisma, S3 and the queue producer as root decorators, released in `onClose`.
+ * The producer fails fast (maxRetriesPerRequest 1): an API request must not hang on a dead Redis.
+ */
+export const infrastructurePlugin = fp<{ config: ApiConfig }>(
+  async (app, { config }) => {
+    app.decorate('config', config);
+    const prisma = createPrismaClient(config.DATABASE_URL);
+    app.decorate('prisma', prisma);
+    const store = new ObjectStore({
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      bucket: config.S3_BUCKET,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    });
+    app.decorate('store', store);
+    const redis = new Redis(config.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      lazyConnect: false,
+    });
+    redis.on('error', (err) => app.log.warn({ err }, 'redis error'));
+    app.decorate('redis', redis);
+    const queue = new Queue<AnalyseJobData>(config.QUEUE_NAME, {
+      connection: redis,
+      prefix: config.REDIS_PREFIX,
+    });
+    queue.on('error', (err) => app.log.warn({ err }, 'queue error'));
+    app.decorate('queue', queue);
+    app.addHook('onClose', async () => {
+      await queue.close();
+      redis.disconnect();
+      await prisma.$disconnect();
+      store.close();
+    });
+  },
+  { name: 'anet-infrastructure' },
+);

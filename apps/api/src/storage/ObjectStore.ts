@@ -1,0 +1,162 @@
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  CreateBucketCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { AnetError } from '@anet/contracts';
+
+export interface ObjectStoreConfig {
+  endpoint?: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+/** The few S3 operations anet needs, on one bucket. Shared by the API and the worker. */
+export class ObjectStore {
+  readonly client: S3Client;
+  readonly bucket: string;
+
+  constructor(cfg: ObjectStoreConfig) {
+    this.bucket = cfg.bucket;
+    this.client = new S3Client({
+      endpoint: cfg.endpoint,
+      region: cfg.region,
+      forcePathStyle: cfg.forcePathStyle,
+      credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
+      // s3rver and MinIO do not need the newer default checksums; keep requests plain.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  /** Streams `body` to `key` (multipart above 5 MiB), so memory stays bounded by the part size × queue. */
+  async putStream(
+    key: string,
+    body: Readable,
+    contentType = 'application/octet-stream',
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+      queueSize: 2,
+      partSize: 5 * 1024 * 1024,
+      leavePartsOnError: false,
+    });
+    const onAbort = () => void upload.abort().catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await upload.done();
+    } catch (err) {
+      throw storageError(`upload of ${key} failed`, err);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async putBytes(key: string, bytes: Uint8Array, contentType = 'application/octet-stream'): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }),
+      );
+    } catch (err) {
+      throw storageError(`put of ${key} failed`, err);
+    }
+  }
+
+  async getStream(key: string): Promise<{ body: Readable; bytes?: number; contentType?: string }> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: out.Body as Readable, bytes: out.ContentLength, contentType: out.ContentType };
+    } catch (err) {
+      throw storageError(`get of ${key} failed`, err);
+    }
+  }
+
+  async getBytes(key: string): Promise<Uint8Array> {
+    const { body } = await this.getStream(key);
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c as Buffer);
+    const buf = Buffer.concat(chunks);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  /** Object keys under `prefix` with their last-modified time (all pages). */
+  async list(prefix: string): Promise<Array<{ key: string; lastModified: Date; bytes: number }>> {
+    const out: Array<{ key: string; lastModified: Date; bytes: number }> = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? [])
+        if (o.Key) out.push({ key: o.Key, lastModified: o.LastModified ?? new Date(0), bytes: o.Size ?? 0 });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  async deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      if (batch.length === 0) continue;
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
+  }
+
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys = (await this.list(prefix)).map((o) => o.key);
+    await this.deleteKeys(keys);
+    return keys.length;
+  }
+
+  /** A short-lived GET URL; `filename` sets Content-Disposition so browsers save it under that name. */
+  presignGet(key: string, expiresIn: number, filename?: string): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ResponseContentDisposition: filename ? `attachment; filename="${filename}"` : undefined,
+      }),
+      { expiresIn },
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  /** Creates the bucket when missing (dev stacks and tests; production buckets are provisioned). */
+  async ensureBucket(): Promise<void> {
+    try {
+      await this.ping();
+    } catch {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch(() => undefined);
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+function storageError(message: string, cause: unknown): AnetError {
+  if (cause instanceof AnetError) return cause;
+  return new AnetError('STORAGE_FAILED', message, { cause });
+}

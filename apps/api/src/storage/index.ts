@@ -1,0 +1,2 @@
+export * from './ObjectStore';
+export * from './storageKeys';

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import type {} from '@fastify/multipart';
+import { AnetError, JobOptionsSchema, type JobOptions } from '@anet/contracts';
+import { INPUT_PARTS, inputKey, jobPrefix, type InputPart, type ObjectStore } from '../storage';
+
+/** What a streaming NIfTI validator gives back (the subset the API uses). */
+export interface InputSummary {
+  dims: number[];
+  spacing?: number[];
+}
+export interface StreamingValidator {
+  push(chunk: Uint8Array): void;
+  finish(): InputSummary;
+}
+export type ValidatorFactory = () => StreamingValidator;
+
+export interface StoredInput {
+  key: string;
+  sha256: string;
+  bytes: number;
+  summary: InputSummary;
+}
+export interface ReceivedUpload {
+  inputs: { baseline: StoredInput; followup: StoredInput; baselineMask?: StoredInput };
+  options: JobOptions;
+}
+
+export interface ReceiveContext {
+  store: ObjectStore;
+  tenantId: string;
+  jobId: string;
+  maxFileBytes: number;
+  createValidator: ValidatorFactory;
+}
+
+/**
+ * Streams each file part straight to S3 through a tap that hashes it and feeds the NIfTI
+ * validator, so nothing is buffered and a bad header fails the upload early. On ANY failure
+ * every object stored under this job's prefix is deleted before the error propagates.
+ */
+export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext): Promise<ReceivedUpload> {
+  if (!req.isMultipart())
+    throw new AnetError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/jobs takes multipart/form-data');
+  const inputs: Partial<Record<InputPart, StoredInput>> = {};
+  let options: JobOptions | undefined;
+  let touched = false;
+  try {
+    const parts = req.parts({
+      limits: { fileSize: ctx.maxFileBytes, files: 3, fields: 4, parts: 8, fieldSize: 64 * 1024 },
+    });
+    for await (const part of parts) {
+      if (part.type === 'file') {
+        const name = part.fieldname as InputPart;
+        if (!INPUT_PARTS.includes(name) || inputs[name]) {
+          part.file.resume();
+          throw new AnetError('PART_UNEXPECTED', `unexpected file part '${part.fieldname}'`);
+        }
+        touched = true;
+        inputs[name] = await storePart(part.file, name, ctx);
+      } else {
+        if (part.fieldname !== 'options' || options)
+          throw new AnetError('PART_UNEXPECTED', `unexpected field '${part.fieldname}'`);
+        options = parseOptions(String(part.value));
+      }
+    }
+    if (!inputs.baseline) throw new AnetError('PART_MISSING', "file part 'baseline' is required");
+    if (!inputs.followup) throw new AnetError('PART_MISSING', "file part 'followup' is required");
+    const mask = inputs.baselineMask;
+    if (mask && !sameDims(mask.summary.dims, inputs.baseline.summary.dims))
+      throw new AnetError('MASK_GRID_MISMATCH', 'baselineMask must have the baseline scan’s dimensions', {
+        details: { maskDims: mask.summary.dims, baselineDims: inputs.baseline.summary.dims },
+      });
+    return {
+      inputs: { baseline: inputs.baseline, followup: inputs.followup, baselineMask: mask },
+      options: options ?? {},
+    };
+  } catch (err) {
+    if (touched) await ctx.store.deletePrefix(jobPrefix(ctx.tenantId, ctx.jobId)).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function storePart(
+  file: Readable & { truncated?: boolean },
+  name: InputPart,
+  ctx: ReceiveContext,
+): Promise<StoredInput> {
+  const hash = createHash('sha256');
+  const validator = ctx.createValidator();
+  let bytes = 0;
+  let tapError: unknown;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      try {
+        hash.update(chunk);
+        bytes += chunk.length;
+        validator.push(chunk);
+        cb(null, chunk);
+      } catch (err) {
+        tapError = err;
+        cb(err as Error);
+      }
+    },
+  });
+  const key = inputKey(ctx.tenantId, ctx.jobId, name);
+  pipeline(file, tap, () => undefined);
+  try {
+    await ctx.store.putStream(key, tap);
+  } catch (err) {
+    throw tagPart(tapError ?? err, name);
+  }
+  if (file.truncated)
+    throw new AnetError('PAYLOAD_TOO_LARGE', `'${name}' is larger than ${ctx.maxFileBytes} bytes`);
+  if (bytes === 0) throw new AnetError('PART_EMPTY', `'${name}' is empty`);
+  let summary: InputSummary;
+  try {
+    summary = validator.finish();
+  } catch (err) {
+    throw tagPart(err, name);
+  }
+  return { key, sha256: hash.digest('hex'), bytes, summary };
+}
+
+/** Says which part was bad: the validator's message alone does not. */
+function tagPart(err: unknown, part: InputPart): unknown {
+  if (err instanceof AnetError && err.code !== 'STORAGE_FAILED' && err.code !== 'INTERNAL')
+    return new AnetError(err.code, `${part}: ${err.message}`, {
+      cause: err,
+      details: { ...err.details, part },
+    });
+  return err;
+}
+
+function parseOptions(raw: string): JobOptions {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new AnetError('OPTIONS_INVALID', 'options must be a JSON object', { cause: err });
+  }
+  const parsed = JobOptionsSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue.code === 'unrecognized_keys' && issue.path[0] === 'overrides')
+    throw new AnetError('OVERRIDE_NOT_ALLOWED', `overrides not allowed: ${issue.keys.join(', ')}`, {
+      details: { keys: issue.keys },
+    });
+  throw new AnetError('OPTIONS_INVALID', `options.${issue.path.join('.')}: ${issue.message}`, {
+    details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  });
+}
+
+function sameDims(a: number[], b: number[]): boolean {
+  return a.length >= 3 && b.length >= 3 && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+}
