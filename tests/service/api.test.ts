@@ -372,3 +372,30 @@ describe('health, metrics, docs', () => {
     expect(unknown.json().error.code).toBe('ROUTE_NOT_FOUND');
   });
 });
+
+describe('Reconciler', () => {
+  it('enqueues a queued row that has no queue entry and sweeps old uploads that have no row', async () => {
+    app = await buildTestApp();
+    const t = await newTenantKey(prisma);
+    const id = (await post(app, t.key)).json().id as string;
+    // Crash between commit and enqueue: the row exists, BullMQ does not know the job.
+    await app.queue.remove(id);
+    expect(await app.queue.getJob(id)).toBeUndefined();
+    // Crash between upload and commit: objects under a job id with no row.
+    const orphanId = '00000000-0000-4000-8000-000000000001';
+    await store.putBytes(`${jobPrefix(t.tenantId, orphanId)}inputs/baseline`, new Uint8Array([1, 2, 3]));
+    const { Reconciler } = await import('../../apps/api/src/queue/Reconciler');
+    const r = new Reconciler(
+      { jobs: app.jobs, queue: app.queue, store, log: app.log },
+      { intervalMs: 0, orphanAgeMs: 60_000, enqueueGraceMs: 0 },
+    );
+    // Young orphans are left alone: their upload may still be in flight.
+    expect(await r.runOnce()).toEqual({ enqueued: 1, orphansDeleted: 0 });
+    const later = new Date(Date.now() + 120_000);
+    const out = await r.runOnce(later);
+    expect(out).toEqual({ enqueued: 0, orphansDeleted: 1 });
+    expect((await app.queue.getJob(id))?.data).toEqual({ jobId: id });
+    expect((await tenantObjects(t.tenantId)).every((k) => k.includes(id))).toBe(true);
+    expect(await tenantObjects(t.tenantId)).toHaveLength(2);
+  });
+});
