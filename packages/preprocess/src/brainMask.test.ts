@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyMask,
+  computeBrainMask,
+  fillHoles3d,
+  keepLargestComponent,
+  morph,
+  otsuThreshold,
+} from './brainMask';
+import { at, makeVolume, type V3 } from './__tests__/makeVolume';
+
+const count = (m: ArrayLike<number>) =>
+  Array.prototype.reduce.call(m, (a: number, v: number) => a + (v > 0 ? 1 : 0), 0) as number;
+
+describe('otsuThreshold', () => {
+  it('separates two modes', () => {
+    const d = Float32Array.from({ length: 1000 }, (_, i) =>
+      i < 700 ? 1 + (i % 7) * 0.1 : 10 + (i % 5) * 0.1,
+    );
+    const t = otsuThreshold(d);
+    expect(t).toBeGreaterThan(1.6);
+    expect(t).toBeLessThan(10);
+  });
+});
+
+describe('morphology and components', () => {
+  const dims: V3 = [9, 9, 9];
+  const idx = (x: number, y: number, z: number) => x + 9 * (y + 9 * z);
+
+  it('dilates one voxel into a 3×3×3 box and erodes a 5³ cube to 3³', () => {
+    const m = new Uint8Array(729);
+    m[idx(4, 4, 4)] = 1;
+    morph(m, dims, [1, 1, 1], 'dilate');
+    expect(count(m)).toBe(27);
+    const c = new Uint8Array(729);
+    for (let z = 2; z < 7; z++) for (let y = 2; y < 7; y++) for (let x = 2; x < 7; x++) c[idx(x, y, z)] = 1;
+    morph(c, dims, [1, 1, 1], 'erode');
+    expect(count(c)).toBe(27);
+    expect(c[idx(3, 3, 3)]).toBe(1);
+    expect(c[idx(2, 4, 4)]).toBe(0);
+  });
+
+  it('keeps only the largest 6-connected component', () => {
+    const m = new Uint8Array(729);
+    for (let z = 0; z < 3; z++) for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) m[idx(x, y, z)] = 1; // 27
+    for (let z = 6; z < 8; z++) for (let y = 6; y < 8; y++) for (let x = 6; x < 8; x++) m[idx(x, y, z)] = 1; // 8
+    m[idx(3, 3, 3)] = 1; // diagonal only: not 6-connected
+    expect(keepLargestComponent(m, dims)).toBe(27);
+    expect(count(m)).toBe(27);
+  });
+
+  it('fills an enclosed cavity but not a cavity open to the border', () => {
+    const m = new Uint8Array(729);
+    for (let z = 1; z < 8; z++) for (let y = 1; y < 8; y++) for (let x = 1; x < 8; x++) m[idx(x, y, z)] = 1;
+    for (let z = 3; z < 6; z++) for (let y = 3; y < 6; y++) for (let x = 3; x < 6; x++) m[idx(x, y, z)] = 0;
+    const open = m.slice();
+    for (let x = 0; x < 4; x++) open[idx(x, 4, 4)] = 0; // tunnel to the border
+    fillHoles3d(m, dims);
+    expect(count(m)).toBe(343);
+    fillHoles3d(open, dims);
+    expect(open[idx(4, 4, 4)]).toBe(0);
+  });
+});
+
+describe('computeBrainMask', () => {
+  // A "head": brain ball r=11 (with a dark ventricle), a dark skull gap, a bright scalp shell, and
+  // a 1-voxel bridge from brain to scalp that the opening must cut.
+  const dims: V3 = [48, 48, 40];
+  const c = [23.5, 23.5, 19.5];
+  const r = (x: number, y: number, z: number) => Math.hypot(x - c[0], y - c[1], z - c[2]);
+  const inBrain = (x: number, y: number, z: number) => r(x, y, z) <= 11;
+  const head = makeVolume(dims, (x, y, z) => {
+    const d = r(x, y, z);
+    if (d <= 3) return 0.1; // ventricle
+    if (d <= 11) return 0.8;
+    if (d >= 15 && d <= 17) return 0.9; // scalp
+    if (y === 24 && z === 20 && x > 30 && x < 40) return 0.8; // bridge
+    return 0.02;
+  });
+
+  it('finds the brain (ventricle included), not the scalp or the bridge', () => {
+    const mask = computeBrainMask(head, { openingRadiusMm: 2 });
+    let inter = 0;
+    let truth = 0;
+    let scalp = 0;
+    for (let z = 0; z < 40; z++)
+      for (let y = 0; y < 48; y++)
+        for (let x = 0; x < 48; x++) {
+          const m = at(mask, x, y, z) > 0;
+          const t = inBrain(x, y, z);
+          if (t) truth++;
+          if (m && t) inter++;
+          if (m && r(x, y, z) >= 15) scalp++;
+        }
+    const dice = (2 * inter) / (truth + count(mask.data));
+    expect(dice).toBeGreaterThan(0.95);
+    expect(scalp).toBe(0);
+    expect(at(mask, 24, 24, 20)).toBe(1); // ventricle centre
+    expect(at(mask, 36, 24, 20)).toBe(0); // bridge
+  });
+
+  it('applyMask zeroes outside the mask and keeps values inside', () => {
+    const mask = computeBrainMask(head, { openingRadiusMm: 2 });
+    const stripped = applyMask(head, mask);
+    expect(at(stripped, 24, 24, 26)).toBeCloseTo(0.8, 6);
+    expect(at(stripped, 24, 24, 36)).toBe(0);
+  });
+});
