@@ -10,3 +10,9 @@ export { voxelVolumeMl, countTernary, maskVoxels, type TernaryCounts } from './v
 export { classifyRano, type RanoInput, type RanoScheme } from './rano';
 export { analyseMap, type AnalyseMapOptions, type AnalysisResult } from './analyseMap';
 export { reportVolumes } from './reportVolumes';
+export { renderOverlayMontage, type OverlayMontageOptions } from './render/renderOverlayMontage';
+export { renderSliceOverlays, type SliceOverlay } from './render/renderSliceOverlays';
+export type { OverlayInput } from './render/montageLayout';
+export { selectSlices, slicesWithChange } from './render/selectSlices';
+export { axialView, type AxialView } from './render/axialView';
+export { encodePng, decodePng, type Canvas } from './render/canvas';

@@ -1,0 +1,161 @@
+import { AnetError, type Volume } from '@anet/contracts';
+import { createCanvas, drawText, drawTextOutlined, encodePng, textHeight, type Canvas } from './canvas';
+import { axialView, type AxialView } from './axialView';
+import { changeColourScale, type ChangeColourScale } from './changeColours';
+import {
+  BG,
+  colourBarHeight,
+  drawColourBar,
+  drawWrapped,
+  FOOTER_TEXT,
+  GREY,
+  WHITE,
+  wrappedHeight,
+} from './decorations';
+import { drawAxialTile } from './drawAxialTile';
+import { intensityWindow } from './intensityWindow';
+
+export interface OverlayInput {
+  /** Follow-up scan in the map's grid (e.g. the preprocessed follow-up written back to the baseline grid). */
+  followup: Volume;
+  /** Baseline scan in the map's grid; shown beside the follow-up with the change outlined. */
+  baseline?: Volume;
+  /** −1/0/+1 change (analyseMap's ternary). */
+  ternary: Volume;
+  /** The signed map: shades the colours by strength. */
+  map?: Volume;
+  /** Threshold used for the ternary map (start of the colour ramp). Default 0.15. */
+  threshold?: number;
+  /** Text lines under the title, e.g. the change in mL and the class. */
+  lines?: string[];
+  title?: string;
+}
+
+function sameGrid(a: Volume, b: Volume): boolean {
+  return a.dims[0] === b.dims[0] && a.dims[1] === b.dims[1] && a.dims[2] === b.dims[2];
+}
+
+export function checkOverlayInput(input: OverlayInput): void {
+  for (const [name, v] of [
+    ['baseline', input.baseline],
+    ['map', input.map],
+    ['ternary', input.ternary],
+  ] as const) {
+    if (v && !sameGrid(v, input.followup)) {
+      throw new AnetError(
+        'INTERNAL',
+        `overlay: ${name} dims ${v.dims.join('×')} differ from the follow-up's ${input.followup.dims.join('×')}`,
+      );
+    }
+  }
+}
+
+/**
+ * Renders a grid of slices: per slice the baseline (change outlined) and the follow-up (change filled),
+ * or the follow-up alone; a header, a colour bar, the orientation and the disclaimer.
+ */
+export interface PreparedOverlay {
+  scale: ChangeColourScale;
+  followupWindow: [number, number];
+  baselineWindow: [number, number];
+}
+
+/** Colour scale and grey windows of a whole study: computed once, shared by every slice's PNG. */
+export function prepareOverlay(input: OverlayInput): PreparedOverlay {
+  checkOverlayInput(input);
+  const followupWindow = intensityWindow(input.followup.data);
+  return {
+    scale: changeColourScale(input.ternary.data, input.map?.data, input.threshold ?? 0.15),
+    followupWindow,
+    baselineWindow: input.baseline ? intensityWindow(input.baseline.data) : followupWindow,
+  };
+}
+
+export function renderSliceGrid(
+  input: OverlayInput,
+  slices: number[],
+  tilePx: number,
+  cellsPerRow: number,
+  prepared: PreparedOverlay = prepareOverlay(input),
+): Uint8Array {
+  const fs = tilePx >= 384 ? 3 : 2;
+  const margin = 16;
+  const gap = 10;
+  const view: AxialView = axialView(input.followup, tilePx);
+  const { scale, followupWindow: fuWin, baselineWindow: blWin } = prepared;
+  const tilesPerCell = input.baseline ? 2 : 1;
+  const cellW = tilesPerCell * view.width + (tilesPerCell - 1) * 4;
+  const labelH = textHeight(fs) + 6;
+  const cellH = labelH + view.height;
+  const cols = Math.max(1, Math.min(cellsPerRow, slices.length));
+  const rows = Math.ceil(slices.length / cols);
+  const width = Math.max(2 * margin + cols * cellW + (cols - 1) * gap, 560);
+  const inner = width - 2 * margin;
+  const title = input.title ?? 'ANET CHANGE MAP';
+  const lines = input.lines ?? [];
+  const headerH = textHeight(fs + 1) + 8 + lines.length * (textHeight(fs) + 6) + 8;
+  const legendLines = [
+    'ORIENTATION: RADIOLOGICAL - PATIENT RIGHT ON IMAGE LEFT, ANTERIOR UP. Z = AXIAL SLICE INDEX (FROM 0).',
+    input.baseline
+      ? 'LEFT: BASELINE, CHANGE OUTLINED. RIGHT: FOLLOW-UP, CHANGE FILLED.'
+      : 'FOLLOW-UP, CHANGE FILLED.',
+  ].join(' ');
+  const footer = FOOTER_TEXT;
+  const legendH = wrappedHeight(legendLines, inner, fs - 1 || 1);
+  const footerH = wrappedHeight(footer, inner, fs - 1 || 1);
+  const gridH = rows * cellH + (rows - 1) * gap;
+  const barW = Math.min(inner, 640);
+  const height =
+    margin + headerH + gridH + 16 + colourBarHeight(fs - 1 || 1) + 8 + legendH + 8 + footerH + margin;
+  const cv: Canvas = createCanvas(width, height, BG);
+
+  let y = margin;
+  drawText(cv, title, margin, y, WHITE, fs + 1);
+  y += textHeight(fs + 1) + 8;
+  for (const line of lines) {
+    drawText(cv, line, margin, y, WHITE, fs);
+    y += textHeight(fs) + 6;
+  }
+  y = margin + headerH;
+  slices.forEach((z, k) => {
+    const cx = margin + (k % cols) * (cellW + gap);
+    const cy = y + Math.floor(k / cols) * (cellH + gap);
+    drawText(cv, `Z = ${z}`, cx, cy, WHITE, fs);
+    let tx = cx;
+    if (input.baseline) {
+      drawText(cv, 'BASELINE', cx + view.width - 2, cy, GREY, fs - 1 || 1, 'right');
+      drawAxialTile(cv, tx, cy + labelH, view, input.baseline, z, blWin, {
+        ternary: input.ternary,
+        map: input.map,
+        scale,
+        mode: 'outline',
+      });
+      drawOrientation(cv, tx, cy + labelH, view, fs - 1 || 1);
+      tx += view.width + 4;
+    }
+    drawText(cv, 'FOLLOW-UP', tx + view.width - 2, cy, GREY, fs - 1 || 1, 'right');
+    drawAxialTile(cv, tx, cy + labelH, view, input.followup, z, fuWin, {
+      ternary: input.ternary,
+      map: input.map,
+      scale,
+      mode: 'fill',
+    });
+    drawOrientation(cv, tx, cy + labelH, view, fs - 1 || 1);
+  });
+  y += gridH + 16;
+  drawColourBar(cv, margin, y, barW, scale, fs - 1 || 1);
+  y += colourBarHeight(fs - 1 || 1) + 8;
+  y += drawWrapped(cv, legendLines, margin, y, inner, GREY, fs - 1 || 1) + 8;
+  drawWrapped(cv, footer, margin, y, inner, [255, 210, 120], fs - 1 || 1);
+  return encodePng(cv);
+}
+
+/** A (anterior) at the top, P at the bottom, R on the left, L on the right of a tile. */
+function drawOrientation(cv: Canvas, x: number, y: number, view: AxialView, fs: number): void {
+  const c: [number, number, number] = [255, 255, 160];
+  const h = textHeight(fs);
+  drawTextOutlined(cv, 'A', x + view.width / 2, y + 3, c, fs, 'center');
+  drawTextOutlined(cv, 'P', x + view.width / 2, y + view.height - h - 3, c, fs, 'center');
+  drawTextOutlined(cv, 'R', x + 4, y + view.height / 2 - h / 2, c, fs, 'left');
+  drawTextOutlined(cv, 'L', x + view.width - 4, y + view.height / 2 - h / 2, c, fs, 'right');
+}
