@@ -9,8 +9,11 @@ import {
 } from './brainMask';
 import { at, makeVolume, type V3 } from './__tests__/makeVolume';
 
-const count = (m: ArrayLike<number>) =>
-  Array.prototype.reduce.call(m, (a: number, v: number) => a + (v > 0 ? 1 : 0), 0) as number;
+const count = (m: ArrayLike<number>) => {
+  let n = 0;
+  for (let i = 0; i < m.length; i++) if (m[i] > 0) n++;
+  return n;
+};
 
 describe('otsuThreshold', () => {
   it('separates two modes', () => {
