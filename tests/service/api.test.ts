@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { PrismaClient } from '@anet/db';
+import { createTempDatabase, runMigrations, type PrismaClient } from '@anet/db';
 import { ErrorBodySchema, JobListResponseSchema, JobViewSchema } from '@anet/contracts';
 import { revokeApiKey } from '@anet/api/apiKeys';
 import { jobPrefix, type ObjectStore } from '@anet/api/storage';
@@ -375,9 +375,18 @@ describe('health, metrics, docs', () => {
 
 describe('Reconciler', () => {
   it('enqueues a queued row that has no queue entry and sweeps old uploads that have no row', async () => {
-    app = await buildTestApp();
-    const t = await newTenantKey(prisma);
+    // Its own database and bucket: the reconciler works across all tenants, so shared ones would
+    // let it touch other test files' rows and in-flight uploads.
+    const db = await createTempDatabase(process.env.ANET_TEST_ADMIN_DATABASE_URL!, 'anet_recon');
+    await runMigrations(db.url);
+    onTestFinished(() => db.drop());
+    app = await buildTestApp({ DATABASE_URL: db.url, S3_BUCKET: `recon-${Date.now()}` });
+    await app.store.ensureBucket();
+    const store = app.store;
+    const t = await newTenantKey(app.prisma);
     const id = (await post(app, t.key)).json().id as string;
+    const tenantObjects = async (tenantId: string) =>
+      (await store.list(`tenants/${tenantId}/`)).map((o) => o.key);
     // Crash between commit and enqueue: the row exists, BullMQ does not know the job.
     await app.queue.remove(id);
     expect(await app.queue.getJob(id)).toBeUndefined();
