@@ -3,7 +3,17 @@ import { AnetError, isInputError } from '@anet/contracts';
 import { EXIT } from './exitCodes';
 
 /** Each command module adds itself to the program; keep this list the only wiring. */
-const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [];
+const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [
+  () => import('./commands/analyze'),
+  () => import('./commands/submit'),
+  () => import('./commands/status'),
+  () => import('./commands/watch'),
+  () => import('./commands/fetch'),
+  () => import('./commands/cancel'),
+  () => import('./commands/list'),
+  () => import('./commands/batch'),
+  () => import('./commands/keys'),
+];
 
 export function buildProgram(): Command {
   const program = new Command('anet')

@@ -1,0 +1,101 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { TRAIN_PROFILES } from '@anet/contracts';
+import { resolveConfig } from '@anet/pipeline';
+import { analyzePair } from '../analyze/analyzePair';
+import { PipelineProgressBar } from '../analyze/PipelineProgressBar';
+import { progressModeFor } from '../output/ProgressReporter';
+import { runAction } from '../output/runAction';
+import { UsageError } from '../output/UsageError';
+
+interface AnalyzeOptions {
+  baseline: string;
+  followup: string;
+  baselineMask?: string;
+  baselineVolumeMl?: number;
+  profile: string;
+  out: string;
+  seed?: number;
+  epochs?: number;
+  json?: boolean;
+  sliceOverlays?: boolean;
+}
+
+export function parseNumber(kind: 'int' | 'float', min = 0) {
+  return (v: string): number => {
+    const n = kind === 'int' ? Number.parseInt(v, 10) : Number.parseFloat(v);
+    if (!Number.isFinite(n) || n < min || (kind === 'int' && String(n) !== v.trim()))
+      throw new InvalidArgumentError(`expected ${kind === 'int' ? 'an integer' : 'a number'} ≥ ${min}`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('analyze')
+    .description(
+      'run the whole pipeline in this process (preprocess → train the per-patient WGAN → infer → analyse) and write the artifacts; no servers needed',
+    )
+    .requiredOption('--baseline <file>', 'baseline contrast-enhanced T1 (.nii / .nii.gz)')
+    .requiredOption('--followup <file>', 'follow-up contrast-enhanced T1 (.nii / .nii.gz)')
+    .option('--baseline-mask <file>', 'baseline enhancing-tumour mask in the baseline grid (for the RANO class)')
+    .option('--baseline-volume-ml <mL>', 'baseline enhancing-tumour volume in mL (instead of a mask)', parseNumber('float'))
+    .addOption(new Option('--profile <name>', 'configuration profile').choices([...TRAIN_PROFILES]).default('cpu'))
+    .option('--out <dir>', 'output folder (replaced atomically)', 'anet-out')
+    .option('--seed <n>', 'random seed (weights, augmentation)', parseNumber('int'))
+    .option('--epochs <n>', 'override the profile’s number of epochs', parseNumber('int', 1))
+    .option('--no-slice-overlays', 'skip the per-slice overlay PNGs')
+    .option('--json', 'JSON-lines progress and a JSON summary on stdout')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success, 2 usage, 3 bad input (unreadable/invalid NIfTI, mismatched mask), 1 internal failure.\nResearch software, not a medical device.',
+    )
+    .action(
+      runAction(async (opts: AnalyzeOptions) => {
+        if (opts.baselineMask && opts.baselineVolumeMl !== undefined)
+          throw new UsageError('give either --baseline-mask or --baseline-volume-ml, not both');
+        const config = resolveConfig(opts.profile, {
+          train: { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.epochs ? { epochs: opts.epochs } : {}) },
+        });
+        const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
+        const ac = new AbortController();
+        const onSigint = () => ac.abort();
+        process.once('SIGINT', onSigint);
+        try {
+          const { report } = await analyzePair({
+            baseline: opts.baseline,
+            followup: opts.followup,
+            baselineMask: opts.baselineMask,
+            baselineVolumeMl: opts.baselineVolumeMl,
+            out: opts.out,
+            config,
+            signal: ac.signal,
+            onProgress: (p) => bar.update(p),
+          });
+          bar.stop();
+          const v = report.volumes;
+          const mr = report.classes.modifiedRano;
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ type: 'result', out: opts.out, volumes: v, classes: report.classes, backend: report.backend })}\n`);
+          } else {
+            const pct = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
+            process.stdout.write(
+              [
+                `anet analyze — ${report.disclaimer}`,
+                `  change:      ${v.changeMl.toFixed(2)} mL (growth ${v.growthMl.toFixed(2)} mL, reduction ${v.reductionMl.toFixed(2)} mL)`,
+                `  baseline:    ${v.baselineMl === null ? 'unknown (give --baseline-mask or --baseline-volume-ml)' : `${v.baselineMl.toFixed(2)} mL (${v.baselineSource})`}`,
+                `  follow-up:   ${v.predictedFollowupMl === null ? 'n/a' : `${v.predictedFollowupMl.toFixed(2)} mL (predicted)`}`,
+                `  ${mr.label}: ${mr.class} (${pct(mr.percentChange)})`,
+                `  ${report.classes.rano2.label}: ${report.classes.rano2.class} (${pct(report.classes.rano2.percentChange)})`,
+                `  profile ${report.profile}, backend ${report.backend.name}, ${(report.timingsMs.total / 1000).toFixed(1)} s`,
+                `  results in ${opts.out}/ (overlay.png, map.nii.gz, ternary.nii.gz, uncertainty.nii.gz, report.json)`,
+                '',
+              ].join('\n'),
+            );
+          }
+        } finally {
+          bar.stop();
+          process.off('SIGINT', onSigint);
+        }
+      }),
+    );
+}

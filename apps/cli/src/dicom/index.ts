@@ -1,0 +1,4 @@
+export * from './convertDicomSeries';
+export * from './findDcm2niix';
+export * from './readNiftiDims';
+export * from './resolveInputVolume';
