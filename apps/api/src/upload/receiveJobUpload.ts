@@ -10,9 +10,10 @@ export interface InputSummary {
   dims: number[];
   spacing?: number[];
 }
+/** `push` may be async (gzip inflation off the event loop): it is awaited before the next chunk (backpressure). */
 export interface StreamingValidator {
-  push(chunk: Uint8Array): void;
-  finish(): InputSummary;
+  push(chunk: Uint8Array): void | Promise<void>;
+  finish(): InputSummary | Promise<InputSummary>;
 }
 export type ValidatorFactory = () => StreamingValidator;
 
@@ -93,15 +94,17 @@ async function storePart(
   let tapError: unknown;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      try {
-        hash.update(chunk);
-        bytes += chunk.length;
-        validator.push(chunk);
-        cb(null, chunk);
-      } catch (err) {
-        tapError = err;
-        cb(err as Error);
-      }
+      hash.update(chunk);
+      bytes += chunk.length;
+      Promise.resolve()
+        .then(() => validator.push(chunk))
+        .then(
+          () => cb(null, chunk),
+          (err) => {
+            tapError = err;
+            cb(err as Error);
+          },
+        );
     },
   });
   const key = inputKey(ctx.tenantId, ctx.jobId, name);
@@ -116,7 +119,7 @@ async function storePart(
   if (bytes === 0) throw new AnetError('PART_EMPTY', `'${name}' is empty`);
   let summary: InputSummary;
   try {
-    summary = validator.finish();
+    summary = await validator.finish();
   } catch (err) {
     throw tagPart(err, name);
   }
