@@ -16,3 +16,5 @@ export type { OverlayInput } from './render/montageLayout';
 export { selectSlices, slicesWithChange } from './render/selectSlices';
 export { axialView, type AxialView } from './render/axialView';
 export { encodePng, decodePng, type Canvas } from './render/canvas';
+export { renderTrainingCurve, movingAverage, type LossHistoryLike } from './render/renderTrainingCurve';
+export { renderRocCurve, type RocCurveSeries } from './render/renderRocCurve';
