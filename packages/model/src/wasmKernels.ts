@@ -1,0 +1,215 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Training kernels the wasm backend lacks (Conv2DBackpropFilter) or runs ~10× slower than its forward
+ * conv (Conv2DBackpropInput). Both are rewritten as ONE forward Conv2D of the wasm backend (XNNPACK)
+ * on re-laid-out operands; the re-layout (transpose, flip, zero-insertion, padding) is plain JS on the
+ * wasm heap and costs a memory pass, not FLOPs.
+ */
+
+type TensorInfo = { dataId: object; shape: number[]; dtype: string };
+interface WasmBackendLike {
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+type KernelFunc = (args: {
+  inputs: Record<string, TensorInfo>;
+  attrs: Record<string, unknown>;
+  backend: unknown;
+}) => TensorInfo;
+
+function conv2dValid(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  filter: TensorInfo,
+  dilations: [number, number],
+): TensorInfo {
+  const conv = tf.getKernel('Conv2D', 'wasm')?.kernelFunc as unknown as KernelFunc | undefined;
+  if (!conv) throw new Error('wasm Conv2D kernel missing');
+  return conv({
+    inputs: { x, filter },
+    attrs: { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations, dimRoundingMode: undefined },
+    backend,
+  });
+}
+
+function stride2(s: unknown): [number, number] {
+  return typeof s === 'number' ? [s, s] : [(s as number[])[0], (s as number[])[1]];
+}
+
+function assertNhwc(dataFormat: unknown): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC')
+    throw new Error(`anet wasm conv kernels support NHWC only, got ${String(dataFormat)}`);
+}
+
+/**
+ * dx = correlation of the zero-inserted, padded dy with the spatially flipped filter (channels swapped):
+ * dx[h] = Σ_k dyUp[h + pt − k]·W[k], with dyUp[oh·s] = dy[oh].
+ */
+export function conv2dBackpropInputWasm(args: {
+  inputs: Record<string, TensorInfo>;
+  attrs: Record<string, unknown>;
+  backend: unknown;
+}): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { dy, filter } = args.inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
+  assertNhwc(dataFormat);
+  const xShape = inputShape as [number, number, number, number];
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape,
+    filter.shape as [number, number, number, number],
+    stride2(strides),
+    1,
+    pad as 'same',
+    dimRoundingMode as 'floor' | undefined,
+  );
+  const [n, h, w, ic] = xShape;
+  const {
+    filterHeight: fh,
+    filterWidth: fw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: oc,
+  } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const ph = h + fh - 1;
+  const pw = w + fw - 1;
+  const offH = fh - 1 - pt;
+  const offW = fw - 1 - pl;
+
+  const dyData = backend.typedArrayFromHeap(dy);
+  const padded = new Float32Array(n * ph * pw * oc);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++) {
+      const py = y * sh + offH;
+      if (py < 0 || py >= ph) continue;
+      for (let x = 0; x < ow; x++) {
+        const px = x * sw + offW;
+        if (px < 0 || px >= pw) continue;
+        const src = ((b * oh + y) * ow + x) * oc;
+        padded.set(dyData.subarray(src, src + oc), ((b * ph + py) * pw + px) * oc);
+      }
+    }
+  const wData = backend.typedArrayFromHeap(filter);
+  const flipped = new Float32Array(fh * fw * oc * ic);
+  for (let ky = 0; ky < fh; ky++)
+    for (let kx = 0; kx < fw; kx++) {
+      const src = ((fh - 1 - ky) * fw + (fw - 1 - kx)) * ic * oc;
+      const dst = (ky * fw + kx) * oc * ic;
+      for (let i = 0; i < ic; i++)
+        for (let o = 0; o < oc; o++) flipped[dst + o * ic + i] = wData[src + i * oc + o];
+    }
+  const pInfo = backend.makeOutput([n, ph, pw, oc], 'float32', undefined, padded);
+  const fInfo = backend.makeOutput([fh, fw, oc, ic], 'float32', undefined, flipped);
+  try {
+    return conv2dValid(backend, pInfo, fInfo, [1, 1]);
+  } finally {
+    backend.disposeData(pInfo.dataId, true);
+    backend.disposeData(fInfo.dataId, true);
+  }
+}
+
+/**
+ * dW[ky,kx,i,o] = Σ_{b,y,x} xPad[b, y·s + ky, x·s + kx, i]·dy[b,y,x,o]: a forward conv with the input
+ * channels as batch, the batch as channels, dy as the filter and the stride as its dilation.
+ */
+export function conv2dBackpropFilterWasm(args: {
+  inputs: Record<string, TensorInfo>;
+  attrs: Record<string, unknown>;
+  backend: unknown;
+}): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { x, dy } = args.inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+  assertNhwc(dataFormat);
+  const fShape = filterShape as [number, number, number, number];
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    fShape,
+    stride2(strides),
+    1,
+    pad as 'same',
+    dimRoundingMode as 'floor' | undefined,
+  );
+  const [n, h, w, ic] = x.shape;
+  const {
+    filterHeight: fh,
+    filterWidth: fw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: oc,
+  } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const ph = fh + (oh - 1) * sh;
+  const pw = fw + (ow - 1) * sw;
+
+  // xT[i, y + pt, x + pl, b] = x[b, y, x, i], cropped/zero-padded to ph × pw.
+  const xData = backend.typedArrayFromHeap(x);
+  const xT = new Float32Array(ic * ph * pw * n);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h; y++) {
+      const py = y + pt;
+      if (py < 0 || py >= ph) continue;
+      for (let xx = 0; xx < w; xx++) {
+        const px = xx + pl;
+        if (px < 0 || px >= pw) continue;
+        const src = ((b * h + y) * w + xx) * ic;
+        const dst = (py * pw + px) * n + b;
+        const chStride = ph * pw * n;
+        for (let i = 0; i < ic; i++) xT[i * chStride + dst] = xData[src + i];
+      }
+    }
+  // dyT[y, x, b, o] = dy[b, y, x, o] (a pure reshape when n = 1).
+  const dyData = backend.typedArrayFromHeap(dy);
+  let dyT: Float32Array;
+  if (n === 1) dyT = dyData.slice();
+  else {
+    dyT = new Float32Array(oh * ow * n * oc);
+    for (let b = 0; b < n; b++)
+      for (let p = 0; p < oh * ow; p++)
+        dyT.set(dyData.subarray((b * oh * ow + p) * oc, (b * oh * ow + p + 1) * oc), (p * n + b) * oc);
+  }
+  const xInfo = backend.makeOutput([ic, ph, pw, n], 'float32', undefined, xT);
+  const fInfo = backend.makeOutput([oh, ow, n, oc], 'float32', undefined, dyT);
+  let res: TensorInfo;
+  try {
+    res = conv2dValid(backend, xInfo, fInfo, [sh, sw]); // [ic, fh, fw, oc]
+  } finally {
+    backend.disposeData(xInfo.dataId, true);
+    backend.disposeData(fInfo.dataId, true);
+  }
+  const r = backend.typedArrayFromHeap(res);
+  const out = new Float32Array(fh * fw * ic * oc);
+  for (let i = 0; i < ic; i++)
+    for (let k = 0; k < fh * fw; k++)
+      out.set(r.subarray((i * fh * fw + k) * oc, (i * fh * fw + k + 1) * oc), (k * ic + i) * oc);
+  backend.disposeData(res.dataId, true);
+  return backend.makeOutput(fShape, 'float32', undefined, out);
+}
+
+let registered = false;
+
+/** Registers (once) our Conv2DBackpropFilter/Input for the wasm backend, replacing the built-in one. */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  for (const [kernelName, kernelFunc] of [
+    ['Conv2DBackpropInput', conv2dBackpropInputWasm],
+    ['Conv2DBackpropFilter', conv2dBackpropFilterWasm],
+  ] as const) {
+    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
+  registered = true;
+}
