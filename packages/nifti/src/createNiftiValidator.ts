@@ -1,10 +1,11 @@
 import { AnetError } from '@anet/contracts';
-import { Gunzip } from 'fflate';
-import { crc32 } from './crc32';
+import { finished } from 'node:stream/promises';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { decodeVoxels } from './decodeVoxels';
-import { bombCap, bombError, corruptError, headerCutError, isUnexpectedEof } from './gunzipCapped';
+import { bombCap, bombError, gunzipCapped, gunzipHead, mapZlibError } from './gunzipCapped';
 import type { NiftiSummary } from './niftiTypes';
 import {
+  checkComplete,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_VOXELS,
   notNiftiError,
@@ -16,180 +17,202 @@ import {
 export interface NiftiValidatorOptions {
   /** Largest voxel count accepted (default 512³). */
   maxVoxels?: number;
-  /** Largest decompressed size accepted (default 2 GiB − 1); a gzip inflating past it is NIFTI_GZIP_BOMB. */
+  /** Largest decompressed size accepted (default 2 GiB − 1); gzip inflating past it is NIFTI_GZIP_BOMB. */
   maxDecompressedBytes?: number;
   /** Voxel bytes checked for NaN/Inf from the start of the image (default 1 MiB). */
   sampleBytes?: number;
 }
 
+/**
+ * Streaming check of one uploaded file. Both methods are async (gzip is inflated by Node's zlib off the
+ * event loop) and reject with the file's AnetError; await each `push` before the next (it resolves once
+ * the chunk is inflated, which is the backpressure).
+ */
 export interface NiftiValidator {
-  /** Feeds the next piece of the file; throws the file's AnetError as soon as it is known. Synchronous. */
-  push(chunk: Uint8Array): void;
-  /** Ends the file: throws NIFTI_TRUNCATED/GZIP_CORRUPT/… or returns what the file is. */
-  finish(): NiftiSummary;
+  push(chunk: Uint8Array): Promise<void>;
+  finish(): Promise<NiftiSummary>;
 }
 
 /**
- * A streaming NIfTI check for uploads, synchronous and bounded in memory: gzip is inflated incrementally
- * (fflate; Node's zlib has no synchronous incremental API) and its output only counted, except for the
- * header and the first `sampleBytes` of voxel data. Header errors surface from the `push` that completes
- * the header; inflation past max(1 MiB, 1/8) beyond the declared image is refused at once (NIFTI_GZIP_BOMB);
- * `finish` checks that the file holds the whole image and, for single-member gzip, its CRC-32 and size.
- * After an error every later call rethrows it.
+ * A streaming NIfTI check for uploads, bounded in memory: gzip output is only counted, except for the
+ * header and the first `sampleBytes` of voxel data. Header errors (magic, datatype, dims, size, spacing)
+ * surface from the `push` that completes the header; inflation past max(1 MiB, 1/8) beyond the declared
+ * image stops at once (NIFTI_GZIP_BOMB); `finish` checks that the stream ended properly (zlib verifies
+ * CRC-32 and length) and that the file holds the whole image (NIFTI_TRUNCATED).
+ * After an error every later call rejects with it.
  */
 export function createNiftiValidator(opts: NiftiValidatorOptions = {}): NiftiValidator {
+  const inspector = createInspector(opts);
+  let mode: 'sniff' | 'gzip' | 'raw' = 'sniff';
+  let sniffed: Uint8Array = new Uint8Array(0);
+  let gunzip: Gunzip | undefined;
+  let failure: AnetError | undefined;
+  let signalFailure = (): void => {};
+  const failed = new Promise<void>((resolve) => (signalFailure = resolve));
+  let done = false;
+
+  const fail = (err: unknown): AnetError => {
+    if (!failure) {
+      failure = err instanceof AnetError ? err : mapZlibError(err, inspector.cap());
+      gunzip?.destroy();
+      signalFailure();
+    }
+    return failure;
+  };
+
+  const start = (): void => {
+    if (sniffed[0] === 0x1f && sniffed[1] === 0x8b) {
+      mode = 'gzip';
+      inspector.compressed = true;
+      gunzip = createGunzip();
+      gunzip.on('data', (out: Buffer) => {
+        try {
+          inspector.consume(out);
+        } catch (err) {
+          fail(err);
+        }
+      });
+      gunzip.on('error', (err) => fail(err));
+    } else {
+      mode = 'raw';
+    }
+  };
+
+  const write = async (chunk: Uint8Array): Promise<void> => {
+    if (mode === 'raw') return inspector.consume(chunk);
+    await Promise.race([new Promise<void>((resolve) => gunzip!.write(chunk, () => resolve())), failed]);
+  };
+
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (failure) throw failure;
+    if (done) throw new AnetError('INTERNAL', 'NIfTI validator used after finish()');
+    try {
+      const result = await fn();
+      if (failure) throw failure;
+      return result;
+    } catch (err) {
+      throw fail(err);
+    }
+  };
+
+  return {
+    push: (chunk) =>
+      guard(async () => {
+        if (mode === 'sniff') {
+          sniffed = concat(sniffed, chunk);
+          if (sniffed.length < 2) return;
+          start();
+          chunk = sniffed;
+        }
+        await write(chunk);
+      }),
+    finish: () =>
+      guard(async () => {
+        if (mode === 'sniff') {
+          mode = 'raw';
+          inspector.consume(sniffed);
+        } else if (mode === 'gzip') {
+          gunzip!.end();
+          await Promise.race([finished(gunzip!).catch(() => undefined), failed]);
+          if (failure) throw failure;
+        }
+        done = true;
+        return inspector.finish();
+      }),
+  };
+}
+
+/** The bookkeeping shared by both modes: size cap, header, sample. Synchronous. */
+function createInspector(opts: NiftiValidatorOptions) {
   const maxBytes = opts.maxDecompressedBytes ?? DEFAULT_MAX_BYTES;
   const headerOpts = { maxVoxels: opts.maxVoxels ?? DEFAULT_MAX_VOXELS, maxBytes };
   const sampleWanted = opts.sampleBytes ?? 2 ** 20;
-
-  let mode: 'sniff' | 'gzip' | 'raw' = 'sniff';
-  let sniffed: Uint8Array = new Uint8Array(0);
-  let inflater: Gunzip | undefined;
-  let members = 1;
-  let tail: Uint8Array = new Uint8Array(0); // last 8 input bytes: the gzip trailer (CRC-32, ISIZE)
-  let crc = 0;
   const head = new Uint8Array(540);
-  let total = 0; // decompressed bytes so far
+  let total = 0;
   let cap = maxBytes;
   let parsed: ParsedHeader | undefined;
   let sample: Uint8Array | undefined;
   let sampleStart = 0;
   let sampleChecked = false;
-  let failure: AnetError | undefined;
-  let done = false;
-
-  const consume = (out: Uint8Array): void => {
-    const pos = total;
-    total += out.length;
-    if (total > cap) {
-      throw mode === 'gzip'
-        ? bombError(cap)
-        : new AnetError(
-            'NIFTI_TOO_LARGE',
-            `file is larger than the limit of ${cap} bytes: crop or downsample the image`,
-          );
-    }
-    if (mode === 'gzip') crc = crc32(out, crc);
-    if (!parsed && pos < head.length) {
-      head.set(out.subarray(0, head.length - pos), pos);
-      const have = Math.min(total, head.length);
-      const size = have >= 4 ? sniffHeaderSize(head) : undefined;
-      if (have >= 4 && size === undefined) throw notNiftiError(head.subarray(0, have));
-      if (size !== undefined && have >= size)
-        startSample(parseNiftiHeader(head.subarray(0, size), headerOpts));
-    }
-    if (sample && !sampleChecked) {
-      const from = Math.max(pos, sampleStart);
-      const to = Math.min(total, sampleStart + sample.length);
-      if (to > from) sample.set(out.subarray(from - pos, to - pos), from - sampleStart);
-      if (total >= sampleStart + sample.length) checkSample();
-    }
-  };
-
-  const startSample = (p: ParsedHeader): void => {
-    parsed = p;
-    if (mode === 'gzip') cap = Math.min(cap, bombCap(p.expectedBytes, maxBytes));
-    const dataBytes = p.voxelCount * p.bytesPerVoxel;
-    const n = Math.min(dataBytes, Math.max(p.bytesPerVoxel, sampleWanted - (sampleWanted % p.bytesPerVoxel)));
-    sampleStart = Math.floor(p.meta.voxOffset);
-    sample = new Uint8Array(n);
-    // The header chunk may already hold sample bytes: the caller's `sample &&` branch copies them.
-  };
 
   const checkSample = (): void => {
     sampleChecked = true;
-    if (!parsed || !sample) return;
-    decodeVoxels(sample, 0, sample.length / parsed.bytesPerVoxel, parsed.meta, parsed.bytesPerVoxel);
+    if (parsed && sample)
+      decodeVoxels(sample, 0, sample.length / parsed.bytesPerVoxel, parsed.meta, parsed.bytesPerVoxel);
   };
 
-  const feed = (chunk: Uint8Array): void => {
-    if (mode === 'sniff') {
-      sniffed = concat(sniffed, chunk);
-      if (sniffed.length < 2) return;
-      chunk = sniffed;
-      if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
-        mode = 'gzip';
-        inflater = new Gunzip((out) => consume(out));
-        inflater.onmember = () => void members++;
-      } else {
-        mode = 'raw';
+  const self = {
+    compressed: false,
+    cap: () => cap,
+    consume(out: Uint8Array): void {
+      const pos = total;
+      total += out.length;
+      if (total > cap) {
+        throw self.compressed
+          ? bombError(cap)
+          : new AnetError(
+              'NIFTI_TOO_LARGE',
+              `file is larger than the limit of ${cap} bytes: crop or downsample the image`,
+            );
       }
-    }
-    if (mode === 'raw') return consume(chunk);
-    tail = lastBytes(tail, chunk, 8);
-    try {
-      inflater!.push(chunk);
-    } catch (err) {
-      if (err instanceof AnetError) throw err;
-      throw corruptError(err);
-    }
-  };
-
-  const guard = <T>(fn: () => T): T => {
-    if (failure) throw failure;
-    if (done) throw new AnetError('INTERNAL', 'NIfTI validator used after finish()');
-    try {
-      return fn();
-    } catch (err) {
-      failure = AnetError.from(err);
-      throw failure;
-    }
-  };
-
-  return {
-    push: (chunk) => guard(() => feed(chunk)),
-    finish: () =>
-      guard(() => {
-        let inputEndedEarly = false;
-        if (mode === 'sniff') {
-          mode = 'raw';
-          if (sniffed.length) consume(sniffed);
-        } else if (mode === 'gzip') {
-          try {
-            inflater!.push(new Uint8Array(0), true);
-          } catch (err) {
-            if (err instanceof AnetError) throw err;
-            if (!isUnexpectedEof(err)) throw corruptError(err);
-            inputEndedEarly = true;
-          }
+      if (!parsed && pos < head.length) {
+        head.set(out.subarray(0, head.length - pos), pos);
+        const have = Math.min(total, head.length);
+        const size = sniffHeaderSize(head.subarray(0, have));
+        if (have >= 4 && size === undefined) throw notNiftiError(head.subarray(0, have));
+        if (size !== undefined && have >= size) {
+          parsed = parseNiftiHeader(head.subarray(0, size), headerOpts);
+          if (self.compressed) cap = Math.min(cap, bombCap(parsed.expectedBytes, maxBytes));
+          const bpv = parsed.bytesPerVoxel;
+          const n = Math.min(parsed.voxelCount * bpv, Math.max(bpv, sampleWanted - (sampleWanted % bpv)));
+          sample = new Uint8Array(n);
+          sampleStart = Math.floor(parsed.meta.voxOffset);
         }
-        done = true;
-        if (!parsed && inputEndedEarly && total < 4) throw headerCutError(total);
-        // Too short for a header: the parser says whether it is not NIfTI or a cut-off header.
-        const p = parsed ?? parseNiftiHeader(head.subarray(0, Math.min(total, head.length)), headerOpts);
-        if (total < p.expectedBytes) {
-          throw new AnetError(
-            'NIFTI_TRUNCATED',
-            `file holds ${total} bytes but its header describes ${p.dims.join('×')} ${p.meta.datatype} voxels from offset ${Math.floor(p.meta.voxOffset)} (${p.expectedBytes} bytes): the file was cut short — re-export or re-send it`,
-          );
-        }
-        if (!sampleChecked) checkSample();
-        if (mode === 'gzip' && members === 1 && !inputEndedEarly && tail.length === 8) {
-          const view = new DataView(tail.buffer, tail.byteOffset, 8);
-          if (view.getUint32(0, true) !== crc || view.getUint32(4, true) !== total % 2 ** 32) {
-            throw corruptError(new Error('CRC-32 or length in the gzip trailer does not match the data'));
-          }
-        }
-        return {
-          niftiVersion: p.meta.niftiVersion,
-          dims: p.dims,
-          spacing: p.spacing,
-          datatype: p.meta.datatype,
-          affine: p.affine,
-          voxelCount: p.voxelCount,
-          compressed: mode === 'gzip',
-          decompressedBytes: total,
-          sampledBytes: sample?.length ?? 0,
-        };
-      }),
+      }
+      if (sample && !sampleChecked) {
+        const from = Math.max(pos, sampleStart);
+        const to = Math.min(total, sampleStart + sample.length);
+        if (to > from) sample.set(out.subarray(from - pos, to - pos), from - sampleStart);
+        if (total >= sampleStart + sample.length) checkSample();
+      }
+    },
+    finish(): NiftiSummary {
+      // Too short for a header: the parser says whether it is foreign or a cut-off header.
+      const p = parsed ?? parseNiftiHeader(head.subarray(0, Math.min(total, head.length)), headerOpts);
+      checkComplete(total, p);
+      if (!sampleChecked) checkSample();
+      return {
+        niftiVersion: p.meta.niftiVersion,
+        dims: p.dims,
+        spacing: p.spacing,
+        datatype: p.meta.datatype,
+        affine: p.affine,
+        voxelCount: p.voxelCount,
+        compressed: self.compressed,
+        decompressedBytes: total,
+        sampledBytes: sample?.length ?? 0,
+      };
+    },
   };
+  return self;
 }
 
-/** One-shot `createNiftiValidator` over a whole buffer (header + bounded sample; sizes and CRC checked). */
+/**
+ * One-shot check of a whole buffer, synchronous: the same checks and codes as the streaming validator
+ * (header, full decompressed size under the bomb cap, gzip integrity, a NaN/Inf sample).
+ */
 export function validateNifti(bytes: Uint8Array, opts: NiftiValidatorOptions = {}): NiftiSummary {
-  const v = createNiftiValidator(opts);
-  v.push(bytes);
-  return v.finish();
+  const inspector = createInspector(opts);
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    inspector.compressed = true;
+    const head = gunzipHead(bytes, 540);
+    inspector.consume(head.subarray(0, Math.min(head.length, 540))); // header errors before the full inflate
+    const all = gunzipCapped(bytes, inspector.cap());
+    inspector.consume(all.subarray(Math.min(head.length, 540)));
+  } else {
+    inspector.consume(bytes);
+  }
+  return inspector.finish();
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -198,10 +221,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-function lastBytes(prev: Uint8Array, chunk: Uint8Array, n: number): Uint8Array {
-  if (chunk.length >= n) return chunk.slice(chunk.length - n);
-  const joined = concat(prev, chunk);
-  return joined.slice(Math.max(0, joined.length - n));
 }

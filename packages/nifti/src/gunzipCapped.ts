@@ -1,5 +1,4 @@
 import { AnetError } from '@anet/contracts';
-import { Gunzip } from 'fflate';
 import { constants, gunzipSync } from 'node:zlib';
 
 export function isGzip(bytes: Uint8Array): boolean {
@@ -7,50 +6,57 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * The first `want` decompressed bytes (fewer if the stream ends), inflating 1 KiB of input at a time so
- * that a bomb can cost at most ~1 MB of output here. fflate is used because Node's zlib has no
- * synchronous incremental API.
+ * At least the first `want` decompressed bytes (fewer only if the whole stream is shorter), inflating
+ * growing prefixes of the input (1, 4, 16, 64 KiB, …) with a sync flush, so a bomb costs at most ~1 MB here
+ * when the header sits at the start as it always does.
  */
-export function gunzipPrefix(gz: Uint8Array, want: number): { bytes: Uint8Array; endedEarly: boolean } {
-  const parts: Uint8Array[] = [];
-  let have = 0;
-  let endedEarly = false;
-  const inflater = new Gunzip((chunk) => {
-    parts.push(chunk);
-    have += chunk.length;
-  });
-  try {
-    for (let off = 0; off < gz.length && have < want; off += 1024) {
-      inflater.push(gz.subarray(off, off + 1024), off + 1024 >= gz.length);
+export function gunzipHead(gz: Uint8Array, want: number): Uint8Array {
+  for (let n = 1024; ; n *= 4) {
+    if (n >= gz.length) return gunzipCapped(gz, 64 * 2 ** 20); // whole file: also tells cut from complete
+    let out: Uint8Array;
+    try {
+      out = gunzipSync(gz.subarray(0, n), {
+        finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: 64 * 2 ** 20,
+      });
+    } catch (err) {
+      throw mapZlibError(err, 64 * 2 ** 20);
     }
-  } catch (err) {
-    // A stream that simply stops is reported by the caller as truncated; anything else is damage.
-    if (!isUnexpectedEof(err)) throw corruptError(err);
-    endedEarly = true;
+    if (out.length >= want) return out;
   }
-  const out = new Uint8Array(have);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return { bytes: out.subarray(0, Math.min(have, want)), endedEarly };
 }
 
 /**
  * Whole-file gunzip with Node's zlib, never producing more than `cap` bytes (→ NIFTI_GZIP_BOMB).
- * A stream that stops early is returned as far as it goes (the caller reports NIFTI_TRUNCATED);
- * a damaged stream or CRC is NIFTI_GZIP_CORRUPT.
+ * A stream that stops early (even if only its trailer is missing) is NIFTI_TRUNCATED; a damaged
+ * stream, CRC or length is NIFTI_GZIP_CORRUPT.
  */
 export function gunzipCapped(gz: Uint8Array, cap: number): Uint8Array {
   try {
-    return gunzipSync(gz, { maxOutputLength: cap, finishFlush: constants.Z_SYNC_FLUSH });
+    return gunzipSync(gz, { maxOutputLength: cap });
   } catch (err) {
-    if (err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw bombError(cap);
-    }
-    throw corruptError(err);
+    throw mapZlibError(err, cap);
   }
+}
+
+/** zlib's failures as NIfTI codes (shared by the sync reader and the streaming validator). */
+export function mapZlibError(err: unknown, cap: number): AnetError {
+  if (err instanceof AnetError) return err;
+  const code = (err as { code?: string }).code;
+  if (err instanceof RangeError || code === 'ERR_BUFFER_TOO_LARGE') return bombError(cap);
+  if (code === 'Z_BUF_ERROR') {
+    return new AnetError(
+      'NIFTI_TRUNCATED',
+      'the gzip stream ends before its end marker: the file was cut short — re-export or re-send it',
+      { cause: err },
+    );
+  }
+  if (!code?.startsWith('Z_')) return AnetError.from(err);
+  return new AnetError(
+    'NIFTI_GZIP_CORRUPT',
+    `the gzip stream is damaged (${(err as Error).message}): re-compress the .nii with gzip or send it uncompressed`,
+    { cause: err },
+  );
 }
 
 export function bombError(cap: number): AnetError {
@@ -60,28 +66,7 @@ export function bombError(cap: number): AnetError {
   );
 }
 
-export function corruptError(err: unknown): AnetError {
-  return new AnetError(
-    'NIFTI_GZIP_CORRUPT',
-    `the gzip stream is damaged (${(err as Error).message}): re-compress the .nii with gzip or send it uncompressed`,
-    { cause: err },
-  );
-}
-
 /** Output beyond the declared image that we still tolerate (some writers pad): max(1 MiB, 1/8 of it). */
 export function bombCap(expectedBytes: number, maxBytes: number): number {
   return Math.min(maxBytes, expectedBytes + Math.max(2 ** 20, Math.floor(expectedBytes / 8)));
-}
-
-/** fflate's error for input that ends mid-stream (code 0). */
-export function isUnexpectedEof(err: unknown): boolean {
-  return (err as { code?: number }).code === 0;
-}
-
-/** A gzip stream that stops before even sizeof_hdr came out: cut short, not foreign. */
-export function headerCutError(decompressed: number): AnetError {
-  return new AnetError(
-    'NIFTI_TRUNCATED',
-    `the gzip stream ends after ${decompressed} bytes, before the NIfTI header is complete: the file was cut short — re-export or re-send it`,
-  );
 }

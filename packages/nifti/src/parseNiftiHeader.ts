@@ -241,3 +241,12 @@ function describeForeign(bytes: Uint8Array): string {
     return ' (it is a DICOM file: convert the series with dcm2niix)';
   return '';
 }
+
+/** NIFTI_TRUNCATED unless `fileBytes` (decompressed) hold the whole image the header describes. */
+export function checkComplete(fileBytes: number, p: ParsedHeader): void {
+  if (fileBytes >= p.expectedBytes) return;
+  throw new AnetError(
+    'NIFTI_TRUNCATED',
+    `file holds ${fileBytes} bytes but its header describes ${p.dims.join('×')} ${p.meta.datatype} voxels from offset ${Math.floor(p.meta.voxOffset)} (${p.expectedBytes} bytes): the file was cut short — re-export or re-send it`,
+  );
+}

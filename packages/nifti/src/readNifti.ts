@@ -1,9 +1,9 @@
 import { AnetError } from '@anet/contracts';
 import { open, readFile } from 'node:fs/promises';
 import { decodeVoxels } from './decodeVoxels';
-import { bombCap, gunzipCapped, gunzipPrefix, headerCutError, isGzip } from './gunzipCapped';
+import { bombCap, gunzipCapped, gunzipHead, isGzip } from './gunzipCapped';
 import type { NiftiReadOptions, NiftiVolume } from './niftiTypes';
-import { DEFAULT_MAX_BYTES, parseNiftiHeader, type ParsedHeader } from './parseNiftiHeader';
+import { checkComplete, DEFAULT_MAX_BYTES, parseNiftiHeader, type ParsedHeader } from './parseNiftiHeader';
 
 /**
  * Reads a `.nii` or `.nii.gz` (gzip detected by its magic), NIfTI-1 or NIfTI-2, into a float32 `Volume`
@@ -16,24 +16,13 @@ export function readNifti(bytes: Uint8Array, opts: NiftiReadOptions = {}): Nifti
   let file = bytes;
   let parsed: ParsedHeader;
   if (isGzip(bytes)) {
-    const head = gunzipPrefix(bytes, 540);
-    if (head.endedEarly && head.bytes.length < 4) throw headerCutError(head.bytes.length);
-    parsed = parseNiftiHeader(head.bytes, opts);
+    parsed = parseNiftiHeader(gunzipHead(bytes, 540), opts);
     file = gunzipCapped(bytes, bombCap(parsed.expectedBytes, maxBytes));
   } else {
     parsed = parseNiftiHeader(bytes, opts);
   }
-  return decodeParsed(file, parsed);
-}
-
-function decodeParsed(file: Uint8Array, parsed: ParsedHeader): NiftiVolume {
-  const { meta, dims, spacing, affine, voxelCount, bytesPerVoxel, expectedBytes } = parsed;
-  if (file.length < expectedBytes) {
-    throw new AnetError(
-      'NIFTI_TRUNCATED',
-      `file holds ${file.length} bytes but its header describes ${dims.join('×')} ${meta.datatype} voxels from offset ${Math.floor(meta.voxOffset)} (${expectedBytes} bytes): the file was cut short — re-export or re-send it`,
-    );
-  }
+  checkComplete(file.length, parsed);
+  const { meta, dims, spacing, affine, voxelCount, bytesPerVoxel } = parsed;
   const data = decodeVoxels(file, Math.floor(meta.voxOffset), voxelCount, meta, bytesPerVoxel);
   return { data, dims, spacing, affine, meta };
 }
