@@ -5,3 +5,5 @@ export * from './histogramMatch';
 export * from './normalize';
 export * from './brainMask';
 export * from './centre';
+export * from './preprocessPair';
+export * from './phantom';
