@@ -13,6 +13,7 @@ const commandModules: Array<() => Promise<{ register: (program: Command) => void
   () => import('./commands/list'),
   () => import('./commands/batch'),
   () => import('./commands/keys'),
+  () => import('./commands/info'),
 ];
 
 export function buildProgram(): Command {
