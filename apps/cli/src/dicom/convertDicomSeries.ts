@@ -56,7 +56,10 @@ export async function convertDicomSeries(
     const names = (await readdir(out)).filter((n) => OUTPUT_NAME.test(n)).sort();
     if (names.length === 0) {
       throw new AnetError(
-        code === 0 || /No valid DICOM/i.test(output) ? 'DICOM_NO_SERIES' : 'DICOM_CONVERSION_FAILED',
+        // dcm2niix exits 2 when it finds no DICOM at all.
+        code === 0 || code === 2 || /no valid DICOM|unable to find any DICOM/i.test(output)
+          ? 'DICOM_NO_SERIES'
+          : 'DICOM_CONVERSION_FAILED',
         `no DICOM image series found in ${folder}${code !== 0 ? ` (dcm2niix exit ${code}: ${lastLine(output)})` : ''}`,
       );
     }
