@@ -18,3 +18,13 @@ export { axialView, type AxialView } from './render/axialView';
 export { encodePng, decodePng, type Canvas } from './render/canvas';
 export { renderTrainingCurve, movingAverage, type LossHistoryLike } from './render/renderTrainingCurve';
 export { renderRocCurve, type RocCurveSeries } from './render/renderRocCurve';
+export { rocAuc, rocCurve, type RocCurve } from './evaluation/rocAuc';
+export { ranoMetrics, type RanoMetrics } from './evaluation/ranoMetrics';
+export {
+  evaluatePair,
+  pairScores,
+  pooledSorted,
+  type EvaluatePairInput,
+  type PairEvaluation,
+} from './evaluation/evaluatePair';
+export { summariseCohort, formatCohortTable, type CohortSummary } from './evaluation/summariseCohort';
