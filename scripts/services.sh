@@ -115,17 +115,20 @@ redis_up() {
   wait_for redis 15 redis_ready
 }
 
-redis_down() {
-  if [ -f "$STATE/redis.pid" ]; then
-    local pid
-    pid=$(cat "$STATE/redis.pid")
-    log "redis: stopping pid $pid (started by this script)"
+# Stops a daemon this script started, by the pid it recorded; anything else is left alone.
+stop_pidfile() {
+  local name=$1 pid
+  if [ -f "$STATE/$name.pid" ]; then
+    pid=$(cat "$STATE/$name.pid")
+    log "$name: stopping pid $pid (started by this script)"
     kill "$pid" 2>/dev/null || true
-    rm -f "$STATE/redis.pid"
+    rm -f "$STATE/$name.pid"
   else
-    log "redis: not started by this script; leaving it"
+    log "$name: not started by this script; leaving it"
   fi
 }
+
+redis_down() { stop_pidfile redis; }
 
 s3rver_up() {
   if port_open "$S3RVER_PORT"; then
@@ -142,17 +145,7 @@ s3rver_up() {
   wait_for s3rver 20 port_open "$S3RVER_PORT"
 }
 
-s3rver_down() {
-  if [ -f "$STATE/s3rver.pid" ]; then
-    local pid
-    pid=$(cat "$STATE/s3rver.pid")
-    log "s3rver: stopping pid $pid"
-    kill "$pid" 2>/dev/null || true
-    rm -f "$STATE/s3rver.pid"
-  else
-    log "s3rver: not started by this script; leaving it"
-  fi
-}
+s3rver_down() { stop_pidfile s3rver; }
 
 status() {
   local rc=0
