@@ -1,4 +1,5 @@
 import { AnetError } from '@anet/contracts';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildNiftiCorpus } from './buildNiftiCorpus';
 import { createNiftiValidator, validateNifti } from './createNiftiValidator';
@@ -72,4 +73,21 @@ describe('NIfTI corpus', () => {
       expect(summary.voxelCount).toBe(truth.values.length);
     });
   }
+});
+
+describe('fixtures/nifti-corpus (written by scripts/make-nifti-corpus.ts)', () => {
+  const dir = new URL('../../../fixtures/nifti-corpus/', import.meta.url);
+  const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8')) as Array<{
+    file: string;
+    expect: string;
+  }>;
+
+  it('lists every corpus entry, and each committed file gets its code', () => {
+    expect(manifest.map((m) => m.file).sort()).toEqual(corpus.map((e) => e.name).sort());
+    for (const m of manifest)
+      expect([m.file, codeOf(() => readNifti(readFileSync(new URL(m.file, dir))))]).toEqual([
+        m.file,
+        m.expect,
+      ]);
+  });
 });

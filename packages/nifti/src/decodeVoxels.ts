@@ -54,7 +54,7 @@ export function decodeVoxels(
     const src =
       start % bytesPerVoxel === 0
         ? new Arr(bytes.buffer, start, count)
-        : new Arr(bytes.slice(offset, offset + count * bytesPerVoxel).buffer, 0, count);
+        : new Arr(copyOf(bytes.subarray(offset, offset + count * bytesPerVoxel)).buffer, 0, count);
     out.set(src);
   } else {
     const get = GETTER_BY_CODE[meta.datatypeCode];
@@ -79,4 +79,9 @@ export function decodeVoxels(
     }
   }
   return out;
+}
+
+/** A fresh, zero-offset copy (Buffer#slice returns a view into the pool, so `.slice().buffer` is wrong). */
+export function copyOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes);
 }

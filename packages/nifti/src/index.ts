@@ -25,3 +25,10 @@ export {
 } from './niftiAffine';
 export { orientationCode } from './orientationCode';
 export { intensityStats } from './intensityStats';
+export {
+  buildNiftiCorpus,
+  encodeRawNifti,
+  encodeValues,
+  type NiftiCorpusEntry,
+  type RawNiftiSpec,
+} from './buildNiftiCorpus';

@@ -1,6 +1,7 @@
 import { AnetError } from '@anet/contracts';
 import { NIFTI1, NIFTI2 } from 'nifti-reader-js';
 import { DATATYPE_BY_CODE, UNSUPPORTED_DATATYPE_NAMES } from './datatypes';
+import { copyOf } from './decodeVoxels';
 import { niftiAffine } from './niftiAffine';
 import type { NiftiMeta } from './niftiTypes';
 
@@ -62,7 +63,7 @@ export function parseNiftiHeader(
       `file ends after ${bytes.length} bytes, inside the ${size}-byte NIfTI-${size === 348 ? 1 : 2} header: the file was cut short — re-export or re-send it`,
     );
   }
-  const head = bytes.slice(0, size);
+  const head = copyOf(bytes.subarray(0, size)); // own buffer: the library reads head.buffer from 0
   const view = new DataView(head.buffer);
   const version: 1 | 2 = size === 348 ? 1 : 2;
   checkMagic(head, version);

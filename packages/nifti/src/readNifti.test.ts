@@ -82,4 +82,18 @@ describe('readNifti', () => {
     expect(meta.pixdim.slice(1, 4)).toEqual([2, 3, 4]);
     expect(JSON.stringify(meta)).not.toMatch(/PATIENT/);
   });
+
+  it('reads from a Buffer that is a view into a larger (pooled) allocation', () => {
+    const raw = encodeRawNifti({
+      datatypeCode: 64,
+      dim: [3, 2, 1, 1, 1, 1, 1, 1],
+      voxOffset: 353,
+      data: encodeValues([7.25, -1], 64),
+    });
+    for (const bytes of [raw, gzipSync(raw)]) {
+      const pool = Buffer.concat([Buffer.from('junk!'), Buffer.from(bytes), Buffer.from('more junk')]);
+      const view = pool.subarray(5, 5 + bytes.length);
+      expect(Array.from(readNifti(view).data)).toEqual([7.25, -1]);
+    }
+  });
 });
