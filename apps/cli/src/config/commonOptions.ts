@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AnetClient } from '../client';
+import { AnetClient, type RetryPolicy } from '../client';
 import { formatRetry } from '../output/formatRetry';
 import { resolveConfig } from './resolveConfig';
 
@@ -26,6 +26,17 @@ export function clientFromOptions(opts: CommonOptions): AnetClient {
   return new AnetClient({
     baseUrl: cfg.url,
     token: cfg.token,
+    retry: retryFromEnv(process.env),
     onRetry: (n) => process.stderr.write(`${formatRetry(n)}\n`),
   });
+}
+
+/** Operators may tune retries: ANET_RETRY_ATTEMPTS (total attempts), ANET_RETRY_BASE_MS (first backoff step). */
+export function retryFromEnv(env: NodeJS.ProcessEnv): Partial<RetryPolicy> {
+  const retry: Partial<RetryPolicy> = {};
+  const attempts = Number(env.ANET_RETRY_ATTEMPTS);
+  if (env.ANET_RETRY_ATTEMPTS && Number.isInteger(attempts) && attempts >= 1) retry.maxAttempts = attempts;
+  const base = Number(env.ANET_RETRY_BASE_MS);
+  if (env.ANET_RETRY_BASE_MS && Number.isFinite(base) && base >= 0) retry.baseDelayMs = base;
+  return retry;
 }
