@@ -4,11 +4,12 @@
 #   scripts/services.sh down   [postgres] [redis] [s3rver]   stops only what `up` started
 #   scripts/services.sh status
 # On a bare Debian machine `up` installs postgresql / redis-server with apt first.
-# Env: PGPORT (5432), PG_CLUSTER (main), REDIS_PORT (6379), S3RVER_PORT (4569), S3_BUCKET (anet).
+# Env: PGPORT (5432), PG_CLUSTER (main), REDIS_PORT (6379), S3RVER_PORT (4569), S3_BUCKET (anet),
+#      ANET_SERVICES_DIR (.services: pid files, logs, s3rver and redis data).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-STATE="$ROOT/.services"
+STATE=${ANET_SERVICES_DIR:-$ROOT/.services}
 PGPORT=${PGPORT:-5432}
 PG_CLUSTER=${PG_CLUSTER:-main}
 REDIS_PORT=${REDIS_PORT:-6379}
@@ -73,7 +74,7 @@ postgres_up() {
     else
       log "postgres: starting cluster $version/$PG_CLUSTER"
       $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" "$PG_CLUSTER" start >&2
-      echo "$version $PG_CLUSTER" >"$STATE/postgres.started"
+      echo "$version $PG_CLUSTER" >"$STATE/postgres-$PG_CLUSTER.started"
     fi
     wait_for postgres 30 pg_ready
   fi
@@ -87,11 +88,11 @@ postgres_up() {
 }
 
 postgres_down() {
-  if [ -f "$STATE/postgres.started" ]; then
-    read -r version cluster <"$STATE/postgres.started"
+  if [ -f "$STATE/postgres-$PG_CLUSTER.started" ]; then
+    read -r version cluster <"$STATE/postgres-$PG_CLUSTER.started"
     log "postgres: stopping cluster $version/$cluster (started by this script)"
     $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" stop >&2 || true
-    rm -f "$STATE/postgres.started"
+    rm -f "$STATE/postgres-$PG_CLUSTER.started"
   else
     log "postgres: not started by this script; leaving it"
   fi
@@ -108,10 +109,10 @@ redis_up() {
   # apt's own start may have raced us onto the port.
   if redis_ready; then return; fi
   log "redis: starting on 127.0.0.1:$REDIS_PORT"
-  mkdir -p "$STATE/redis"
+  mkdir -p "$STATE/redis-$REDIS_PORT"
   # No persistence: dev/test data is disposable (compose's redis uses AOF).
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --dir "$STATE/redis" --logfile "$STATE/redis.log" --pidfile "$STATE/redis.pid"
+    --dir "$STATE/redis-$REDIS_PORT" --logfile "$STATE/redis-$REDIS_PORT.log" --pidfile "$STATE/redis-$REDIS_PORT.pid"
   wait_for redis 15 redis_ready
 }
 
@@ -120,15 +121,20 @@ stop_pidfile() {
   local name=$1 pid
   if [ -f "$STATE/$name.pid" ]; then
     pid=$(cat "$STATE/$name.pid")
-    log "$name: stopping pid $pid (started by this script)"
-    kill "$pid" 2>/dev/null || true
+    # A stale pid may have been reused: only kill what still looks like our daemon.
+    if ps -p "$pid" -o args= 2>/dev/null | grep -q "${name%%-*}"; then
+      log "$name: stopping pid $pid (started by this script)"
+      kill "$pid"
+    else
+      log "$name: pid $pid is gone"
+    fi
     rm -f "$STATE/$name.pid"
   else
     log "$name: not started by this script; leaving it"
   fi
 }
 
-redis_down() { stop_pidfile redis; }
+redis_down() { stop_pidfile "redis-$REDIS_PORT"; }
 
 s3rver_up() {
   if port_open "$S3RVER_PORT"; then
@@ -138,14 +144,14 @@ s3rver_up() {
   local bin="$ROOT/node_modules/.bin/s3rver"
   [ -x "$bin" ] || die "s3rver is not installed: run npm ci first"
   mkdir -p "$STATE/s3rver"
-  log "s3rver: starting on 127.0.0.1:$S3RVER_PORT (data in .services/s3rver, bucket $S3_BUCKET)"
+  log "s3rver: starting on 127.0.0.1:$S3RVER_PORT (data in $STATE/s3rver, bucket $S3_BUCKET)"
   nohup "$bin" -a 127.0.0.1 -p "$S3RVER_PORT" -d "$STATE/s3rver" --configure-bucket "$S3_BUCKET" \
-    >"$STATE/s3rver.log" 2>&1 &
-  echo $! >"$STATE/s3rver.pid"
+    >"$STATE/s3rver-$S3RVER_PORT.log" 2>&1 &
+  echo $! >"$STATE/s3rver-$S3RVER_PORT.pid"
   wait_for s3rver 20 port_open "$S3RVER_PORT"
 }
 
-s3rver_down() { stop_pidfile s3rver; }
+s3rver_down() { stop_pidfile "s3rver-$S3RVER_PORT"; }
 
 status() {
   local rc=0
