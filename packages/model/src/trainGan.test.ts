@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '@anet/contracts';
+import { selectBackend } from './backend';
 import { decodeBlob } from './checkpoint';
 import { inferMap } from './inferMap';
 import { trainGan } from './trainGan';
@@ -45,6 +46,7 @@ describe('trainGan', () => {
   });
 
   it('stops with JOB_CANCELLED when aborted and leaks no tensors', async () => {
+    await selectBackend();
     const before = tf.memory().numTensors;
     const cfg = resolveTrainConfig('smoke', { epochs: 20 });
     const ctl = new AbortController();

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { AnetError, type TrainConfig, type Volume } from '@anet/contracts';
 import { createRng, rngFromState, sampleAugmentedSlice, type Rng } from '@anet/preprocess';
 import { selectBackend } from './backend';
+import { createParallelRunner } from './parallelStepRunner';
 import { decodeBlob, encodeBlob, type BlobTensor } from './checkpoint';
 import { paramsToData, type ParamData } from './networks/params';
 import { addNoiseSquare, makeNoisePattern } from './noiseSquare';
@@ -19,6 +20,7 @@ export interface TrainData {
 export interface StepRunner {
   critic(batch: StepBatch): Promise<{ critic: number; wasserstein: number; gp: number }>;
   generator(batch: StepBatch): Promise<{ generator: number; l1: number }>;
+  close?(): Promise<void>;
 }
 
 interface CheckpointMeta {
@@ -166,6 +168,12 @@ function restoreCheckpoint(
   return { epoch: meta.epoch, rng: rngFromState(meta.rngState), history: meta.history, snapshots };
 }
 
+/** `cfg.workers` data-parallel replicas when the batch can be split, else in-process. */
+export async function defaultStepRunner(m: GanModel, cfg: TrainConfig): Promise<StepRunner> {
+  const replicas = Math.min(cfg.workers, cfg.batch);
+  return replicas > 1 ? createParallelRunner(m, cfg, replicas) : localStepRunner(m, cfg);
+}
+
 /** In-process steps on the current tfjs backend. */
 export function localStepRunner(m: GanModel, cfg: TrainConfig): StepRunner {
   return {
@@ -245,7 +253,7 @@ export async function trainGan(
   cfg: TrainConfig,
   data: TrainData,
   hooks: TrainHooks = {},
-  makeRunner: (m: GanModel, cfg: TrainConfig) => StepRunner | Promise<StepRunner> = localStepRunner,
+  makeRunner: (m: GanModel, cfg: TrainConfig) => StepRunner | Promise<StepRunner> = defaultStepRunner,
 ): Promise<TrainResult> {
   const t0 = performance.now();
   const backend = await selectBackend();
@@ -256,13 +264,14 @@ export async function trainGan(
   let epoch0 = 0;
   let history = emptyHistory();
   let snapshots: Snapshot[] = [];
+  let runner: StepRunner | undefined;
   try {
     if (hooks.resumeFrom) {
       const r = restoreCheckpoint(hooks.resumeFrom, cfg, model);
       ({ rng, history, snapshots } = r);
       epoch0 = r.epoch;
     }
-    const runner = await makeRunner(model, cfg);
+    runner = await makeRunner(model, cfg);
     const snapAt = new Set(snapshotEpochs(cfg));
     const cancelled = () => {
       if (hooks.signal?.aborted) throw new AnetError('JOB_CANCELLED', 'training cancelled');
@@ -322,6 +331,7 @@ export async function trainGan(
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
+    await runner?.close?.();
     disposeGan(model);
   }
 }

@@ -86,12 +86,10 @@ describe('wasm conv-gradient kernels match the cpu backend', () => {
     );
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
     const bpFilter = () =>
-      tf
-        .engine()
-        .runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, {
-          ...attrs,
-          filterShape: fShape,
-        } as never) as tf.Tensor;
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, {
+        ...attrs,
+        filterShape: fShape,
+      } as never) as tf.Tensor;
     const bpInput = () =>
       tf
         .engine()
