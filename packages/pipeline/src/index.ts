@@ -1,1 +1,11 @@
-export {};
+export { runPipeline, SOFTWARE } from './runPipeline';
+export type {
+  PipelineInputs,
+  PipelineHooks,
+  PipelineProgress,
+  PipelineArtifact,
+  PipelineResult,
+} from './runPipeline';
+export { resolveConfig, type AnetConfig, type ConfigOverrides } from './resolveConfig';
+export { checkStudyPair } from './checkStudyPair';
+export { overallFraction } from './stageClock';

@@ -37,9 +37,18 @@ export function register(program: Command): void {
     )
     .requiredOption('--baseline <file>', 'baseline contrast-enhanced T1 (.nii / .nii.gz)')
     .requiredOption('--followup <file>', 'follow-up contrast-enhanced T1 (.nii / .nii.gz)')
-    .option('--baseline-mask <file>', 'baseline enhancing-tumour mask in the baseline grid (for the RANO class)')
-    .option('--baseline-volume-ml <mL>', 'baseline enhancing-tumour volume in mL (instead of a mask)', parseNumber('float'))
-    .addOption(new Option('--profile <name>', 'configuration profile').choices([...TRAIN_PROFILES]).default('cpu'))
+    .option(
+      '--baseline-mask <file>',
+      'baseline enhancing-tumour mask in the baseline grid (for the RANO class)',
+    )
+    .option(
+      '--baseline-volume-ml <mL>',
+      'baseline enhancing-tumour volume in mL (instead of a mask)',
+      parseNumber('float'),
+    )
+    .addOption(
+      new Option('--profile <name>', 'configuration profile').choices([...TRAIN_PROFILES]).default('cpu'),
+    )
     .option('--out <dir>', 'output folder (replaced atomically)', 'anet-out')
     .option('--seed <n>', 'random seed (weights, augmentation)', parseNumber('int'))
     .option('--epochs <n>', 'override the profile’s number of epochs', parseNumber('int', 1))
@@ -54,7 +63,10 @@ export function register(program: Command): void {
         if (opts.baselineMask && opts.baselineVolumeMl !== undefined)
           throw new UsageError('give either --baseline-mask or --baseline-volume-ml, not both');
         const config = resolveConfig(opts.profile, {
-          train: { ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.epochs ? { epochs: opts.epochs } : {}) },
+          train: {
+            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+          },
         });
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const ac = new AbortController();
@@ -75,7 +87,9 @@ export function register(program: Command): void {
           const v = report.volumes;
           const mr = report.classes.modifiedRano;
           if (opts.json) {
-            process.stdout.write(`${JSON.stringify({ type: 'result', out: opts.out, volumes: v, classes: report.classes, backend: report.backend })}\n`);
+            process.stdout.write(
+              `${JSON.stringify({ type: 'result', out: opts.out, volumes: v, classes: report.classes, backend: report.backend })}\n`,
+            );
           } else {
             const pct = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
             process.stdout.write(
