@@ -46,19 +46,23 @@ export function decodeVoxels(
   meta: Pick<NiftiMeta, 'datatypeCode' | 'littleEndian' | 'sclSlope' | 'sclInter'>,
   bytesPerVoxel: number,
 ): Float32Array {
-  const out = new Float32Array(count);
   const start = bytes.byteOffset + offset;
-  if (meta.littleEndian === HOST_LE) {
-    // Native order: let the engine convert (memcpy for float32); copy first only when misaligned.
+  let out: Float32Array;
+  if (meta.littleEndian === HOST_LE && meta.datatypeCode === 16 && start % 4 === 0) {
+    out = new Float32Array(bytes.buffer.slice(start, start + count * 4)); // one memcpy
+  } else if (meta.littleEndian === HOST_LE) {
+    // Native order: let the engine convert; copy first only when misaligned.
     const Arr = ARRAY_BY_CODE[meta.datatypeCode];
     const src =
       start % bytesPerVoxel === 0
         ? new Arr(bytes.buffer, start, count)
         : new Arr(copyOf(bytes.subarray(offset, offset + count * bytesPerVoxel)).buffer, 0, count);
+    out = new Float32Array(count);
     out.set(src);
   } else {
     const get = GETTER_BY_CODE[meta.datatypeCode];
     const view = new DataView(bytes.buffer, start, count * bytesPerVoxel);
+    out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = get(view, i * bytesPerVoxel, meta.littleEndian);
   }
   const { slope, inter } = scaling(meta);
@@ -68,17 +72,16 @@ export function decodeVoxels(
   } else if (!isFloat) {
     return out; // integers without scaling are always finite
   }
-  for (let i = 0; i < count; i++) {
-    const v = out[i];
-    if (v - v !== 0) {
-      throw new AnetError(
-        'NIFTI_NON_FINITE',
-        `voxel ${i} is ${v}${slope !== 1 || inter !== 0 ? ' after scl_slope/scl_inter scaling' : ''}: the image must hold finite numbers — replace NaN/Inf (e.g. with 0) before sending`,
-        { details: { voxelIndex: i } },
-      );
-    }
-  }
-  return out;
+  // Branch-free screen (x·0 is NaN exactly for NaN/±Inf), then find the culprit only if there is one.
+  let screen = 0;
+  for (let i = 0; i < count; i++) screen += out[i] * 0;
+  if (screen === 0) return out;
+  const i = out.findIndex((v) => v - v !== 0);
+  throw new AnetError(
+    'NIFTI_NON_FINITE',
+    `voxel ${i} is ${out[i]}${slope !== 1 || inter !== 0 ? ' after scl_slope/scl_inter scaling' : ''}: the image must hold finite numbers — replace NaN/Inf (e.g. with 0) before sending`,
+    { details: { voxelIndex: i } },
+  );
 }
 
 /** A fresh, zero-offset copy (Buffer#slice returns a view into the pool, so `.slice().buffer` is wrong). */
