@@ -4,6 +4,7 @@ import { EXIT } from './exitCodes';
 
 /** Each command module adds itself to the program; keep this list the only wiring. */
 const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [
+  () => import('./commands/bench'),
   () => import('./commands/analyze'),
   () => import('./commands/submit'),
   () => import('./commands/status'),

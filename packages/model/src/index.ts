@@ -20,3 +20,4 @@ export { trainGan, sampleBatch, type TrainData, type StepRunner } from './trainG
 export { inferMap, type InferResult } from './inferMap';
 export { encodeBlob, decodeBlob } from './checkpoint';
 export type { Snapshot, LossHistory, TrainProgress, TrainHooks, TrainResult } from './types';
+export { benchSteps, stepFlops, type BenchOptions, type BenchResult } from './benchSteps';
