@@ -18,12 +18,13 @@ export { axialView, type AxialView } from './render/axialView';
 export { encodePng, decodePng, type Canvas } from './render/canvas';
 export { renderTrainingCurve, movingAverage, type LossHistoryLike } from './render/renderTrainingCurve';
 export { renderRocCurve, type RocCurveSeries } from './render/renderRocCurve';
-export { rocAuc, rocCurve, type RocCurve } from './evaluation/rocAuc';
+export { rocAuc, rocCurve, aucFromSorted, splitSorted, type RocCurve } from './evaluation/rocAuc';
 export { ranoMetrics, type RanoMetrics } from './evaluation/ranoMetrics';
 export {
   evaluatePair,
   pairScores,
   pooledSorted,
+  pooledAuc,
   type EvaluatePairInput,
   type PairEvaluation,
 } from './evaluation/evaluatePair';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inBox, lcg, makeVolume } from '../__tests__/volumes';
-import { evaluatePair } from './evaluatePair';
+import { evaluatePair, pooledAuc } from './evaluatePair';
 import { formatCohortTable, summariseCohort } from './summariseCohort';
 
 const dims: [number, number, number] = [48, 48, 6];
@@ -80,5 +80,13 @@ describe('summariseCohort / formatCohortTable', () => {
       'AUC_growth=0.750 AUC_reduction=0.750 AUC_micro=0.750 RANO_acc=0.500',
     );
     expect(text).toContain('progression');
+  });
+});
+
+describe('pooledAuc', () => {
+  it('pools tasks into one ROC: perfect parts pool to 1, a perfect and an inverted part to their pairwise mix', () => {
+    const part = (s: number[], l: number[]) => ({ scores: Float32Array.from(s), labels: Uint8Array.from(l) });
+    expect(pooledAuc([part([0, 1], [0, 1]), part([2, 3], [0, 1])])).toBe(0.75); // pos {1,3} neg {0,2}: 3 of 4 pairs
+    expect(pooledAuc([part([0, 1], [0, 1]), part([0, 1], [0, 1])])).toBe(1);
   });
 });

@@ -154,3 +154,9 @@ export function evaluatePair(input: EvaluatePairInput): PairEvaluation {
     },
   };
 }
+
+/** Exact AUC of several tasks or pairs pooled into one ROC (cohort-level or micro-average). */
+export function pooledAuc(parts: Array<{ scores: Float32Array; labels: Uint8Array }>): number {
+  const { pos, neg } = pooledSorted(parts);
+  return aucFromSorted(pos, neg);
+}

@@ -55,6 +55,22 @@ export function drawColourBar(
   );
 }
 
+/** Without a map there is no strength to show: two swatches, growth and reduction. */
+export function drawSwatchLegend(
+  cv: Canvas,
+  x: number,
+  y: number,
+  scale: ChangeColourScale,
+  fontScale: number,
+): void {
+  const sw = 28;
+  fillRect(cv, x, y, sw, 18, changeColour(1, undefined, scale));
+  drawText(cv, 'GROWTH (+1)', x + sw + 8, y + 9 - textHeight(fontScale) / 2, WHITE, fontScale);
+  const x2 = x + sw + 8 + textWidth('GROWTH (+1)', fontScale) + 32;
+  fillRect(cv, x2, y, sw, 18, changeColour(-1, undefined, scale));
+  drawText(cv, 'REDUCTION (-1)', x2 + sw + 8, y + 9 - textHeight(fontScale) / 2, WHITE, fontScale);
+}
+
 /** Draws lines of text that wrap at `maxWidth`; returns the height used. */
 export function drawWrapped(
   cv: Canvas,

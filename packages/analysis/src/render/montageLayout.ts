@@ -6,6 +6,7 @@ import {
   BG,
   colourBarHeight,
   drawColourBar,
+  drawSwatchLegend,
   drawWrapped,
   FOOTER_TEXT,
   GREY,
@@ -93,7 +94,8 @@ export function renderSliceGrid(
   const inner = width - 2 * margin;
   const title = input.title ?? 'ANET CHANGE MAP';
   const lines = input.lines ?? [];
-  const headerH = textHeight(fs + 1) + 8 + lines.length * (textHeight(fs) + 6) + 8;
+  const headerH =
+    wrappedHeight(title, inner, fs + 1) + 4 + lines.reduce((h, l) => h + wrappedHeight(l, inner, fs), 0) + 8;
   const legendLines = [
     'ORIENTATION: RADIOLOGICAL - PATIENT RIGHT ON IMAGE LEFT, ANTERIOR UP. Z = AXIAL SLICE INDEX (FROM 0).',
     input.baseline
@@ -110,12 +112,8 @@ export function renderSliceGrid(
   const cv: Canvas = createCanvas(width, height, BG);
 
   let y = margin;
-  drawText(cv, title, margin, y, WHITE, fs + 1);
-  y += textHeight(fs + 1) + 8;
-  for (const line of lines) {
-    drawText(cv, line, margin, y, WHITE, fs);
-    y += textHeight(fs) + 6;
-  }
+  y += drawWrapped(cv, title, margin, y, inner, WHITE, fs + 1) + 4;
+  for (const line of lines) y += drawWrapped(cv, line, margin, y, inner, WHITE, fs);
   y = margin + headerH;
   slices.forEach((z, k) => {
     const cx = margin + (k % cols) * (cellW + gap);
@@ -143,7 +141,8 @@ export function renderSliceGrid(
     drawOrientation(cv, tx, cy + labelH, view, fs - 1 || 1);
   });
   y += gridH + 16;
-  drawColourBar(cv, margin, y, barW, scale, fs - 1 || 1);
+  if (input.map) drawColourBar(cv, margin, y, barW, scale, fs - 1 || 1);
+  else drawSwatchLegend(cv, margin, y, scale, fs - 1 || 1);
   y += colourBarHeight(fs - 1 || 1) + 8;
   y += drawWrapped(cv, legendLines, margin, y, inner, GREY, fs - 1 || 1) + 8;
   drawWrapped(cv, footer, margin, y, inner, [255, 210, 120], fs - 1 || 1);
