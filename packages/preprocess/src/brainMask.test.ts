@@ -4,6 +4,7 @@ import {
   computeBrainMask,
   fillHoles3d,
   keepLargestComponent,
+  liThreshold,
   morph,
   otsuThreshold,
 } from './brainMask';
@@ -23,6 +24,23 @@ describe('otsuThreshold', () => {
     const t = otsuThreshold(d);
     expect(t).toBeGreaterThan(1.6);
     expect(t).toBeLessThan(10);
+  });
+});
+
+describe('liThreshold', () => {
+  it('converges to the logarithmic mean of the two class means', () => {
+    const d = new Float32Array(1001);
+    d.fill(10, 1, 701);
+    d.fill(100, 701);
+    const m0 = 7000 / 701;
+    const expected = (100 - m0) / (Math.log(100) - Math.log(m0));
+    expect(Math.abs(liThreshold(d) - expected)).toBeLessThan(0.3);
+  });
+
+  it('is shift-invariant (works on the values above the minimum)', () => {
+    const d = Float32Array.from({ length: 1000 }, (_, i) => (i < 600 ? 5 + (i % 10) : 80 + (i % 20)));
+    const shifted = d.map((v) => v + 1000);
+    expect(liThreshold(shifted) - 1000).toBeCloseTo(liThreshold(d), 1);
   });
 });
 

@@ -44,6 +44,56 @@ export function otsuThreshold(data: Float32Array, bins = 256): number {
   return min + (bestB + 1) / scale;
 }
 
+/**
+ * Li's minimum cross-entropy threshold (Li & Lee 1993, iterative form of Li & Tam 1998, as
+ * skimage.filters.threshold_li), on a `bins`-level histogram. On head MRI it separates head from
+ * background without cutting grey matter off, which Otsu does when bright fat and vessels pull it up.
+ */
+export function liThreshold(data: Float32Array, bins = 1024): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < min) min = data[i];
+    if (data[i] > max) max = data[i];
+  }
+  if (!(max > min)) return min;
+  const counts = new Float64Array(bins);
+  const scale = bins / (max - min);
+  for (let i = 0; i < data.length; i++) {
+    const b = ((data[i] - min) * scale) | 0;
+    counts[b >= bins ? bins - 1 : b]++;
+  }
+  // Work on values shifted to be ≥ a small positive offset (the method needs logs of class means).
+  const eps = 0.5 / scale;
+  const val = (b: number) => (b + 0.5) / scale + eps;
+  let total = 0;
+  let sum = 0;
+  for (let b = 0; b < bins; b++) {
+    total += counts[b];
+    sum += counts[b] * val(b);
+  }
+  let t = sum / total;
+  for (let iter = 0; iter < 1000; iter++) {
+    let n0 = 0;
+    let s0 = 0;
+    for (let b = 0; b < bins && val(b) <= t; b++) {
+      n0 += counts[b];
+      s0 += counts[b] * val(b);
+    }
+    const n1 = total - n0;
+    if (n0 === 0 || n1 === 0) break;
+    const m0 = s0 / n0;
+    const m1 = (sum - s0) / n1;
+    const next = (m1 - m0) / (Math.log(m1) - Math.log(m0));
+    if (Math.abs(next - t) < 0.5 / scale) {
+      t = next;
+      break;
+    }
+    t = next;
+  }
+  return t - eps + min;
+}
+
 /** Keeps the largest 6-connected component of a 0/1 mask (in place), returns its size. */
 export function keepLargestComponent(mask: Uint8Array, dims: Vec3): number {
   const [X, Y, Z] = dims;
@@ -53,38 +103,57 @@ export function keepLargestComponent(mask: Uint8Array, dims: Vec3): number {
   let bestLabel = 0;
   let bestSize = 0;
   let next = 0;
-  let tail = 0;
-  const visit = (j: number) => {
-    if (mask[j] && !label[j]) {
-      label[j] = next;
-      queue[tail++] = j;
-    }
-  };
   for (let s = 0; s < mask.length; s++) {
     if (!mask[s] || label[s]) continue;
     next++;
     let head = 0;
-    tail = 0;
+    let tail = 0;
     queue[tail++] = s;
     label[s] = next;
     while (head < tail) {
       const i = queue[head++];
-      const x = i % X;
-      const y = Math.floor(i / X) % Y;
-      const z = Math.floor(i / XY);
-      if (x > 0) visit(i - 1);
-      if (x < X - 1) visit(i + 1);
-      if (y > 0) visit(i - X);
-      if (y < Y - 1) visit(i + X);
-      if (z > 0) visit(i - XY);
-      if (z < Z - 1) visit(i + XY);
+      const z = (i / XY) | 0;
+      const rem = i - z * XY;
+      const y = (rem / X) | 0;
+      const x = rem - y * X;
+      // The six neighbours that exist, unlabelled foreground only.
+      let j = i - 1;
+      if (x > 0 && mask[j] && !label[j]) {
+        label[j] = next;
+        queue[tail++] = j;
+      }
+      j = i + 1;
+      if (x < X - 1 && mask[j] && !label[j]) {
+        label[j] = next;
+        queue[tail++] = j;
+      }
+      j = i - X;
+      if (y > 0 && mask[j] && !label[j]) {
+        label[j] = next;
+        queue[tail++] = j;
+      }
+      j = i + X;
+      if (y < Y - 1 && mask[j] && !label[j]) {
+        label[j] = next;
+        queue[tail++] = j;
+      }
+      j = i - XY;
+      if (z > 0 && mask[j] && !label[j]) {
+        label[j] = next;
+        queue[tail++] = j;
+      }
+      j = i + XY;
+      if (z < Z - 1 && mask[j] && !label[j]) {
+        label[j] = next;
+        queue[tail++] = j;
+      }
     }
     if (tail > bestSize) {
       bestSize = tail;
       bestLabel = next;
     }
   }
-  for (let i = 0; i < mask.length; i++) mask[i] = label[i] === bestLabel && bestLabel > 0 ? 1 : 0;
+  for (let i = 0; i < mask.length; i++) mask[i] = bestLabel > 0 && label[i] === bestLabel ? 1 : 0;
   return bestSize;
 }
 
@@ -102,16 +171,21 @@ export function fillHoles3d(mask: Uint8Array, dims: Vec3): void {
     }
   };
   for (let z = 0; z < Z; z++)
-    for (let y = 0; y < Y; y++)
-      for (let x = 0; x < X; x++)
-        if (x === 0 || y === 0 || z === 0 || x === X - 1 || y === Y - 1 || z === Z - 1)
-          seed(x + X * (y + Y * z));
+    for (let y = 0; y < Y; y++) {
+      const row = X * (y + Y * z);
+      if (z === 0 || z === Z - 1 || y === 0 || y === Y - 1) for (let x = 0; x < X; x++) seed(row + x);
+      else {
+        seed(row);
+        seed(row + X - 1);
+      }
+    }
   let head = 0;
   while (head < tail) {
     const i = queue[head++];
-    const x = i % X;
-    const y = Math.floor(i / X) % Y;
-    const z = Math.floor(i / XY);
+    const z = (i / XY) | 0;
+    const rem = i - z * XY;
+    const y = (rem / X) | 0;
+    const x = rem - y * X;
     if (x > 0) seed(i - 1);
     if (x < X - 1) seed(i + 1);
     if (y > 0) seed(i - X);
@@ -170,42 +244,50 @@ export function morph(mask: Uint8Array, dims: Vec3, radius: Vec3, op: 'erode' | 
 }
 
 export interface BrainMaskOptions {
-  /** In-plane opening radius in mm (breaks thin bridges from brain to scalp). */
+  /** In-plane erosion radius in mm that detaches the scalp from the brain (default 7). */
   openingRadiusMm: number;
+  /** In-plane closing radius in mm that bridges sulci and dark brain regions (default 5). */
+  closingRadiusMm: number;
 }
 
 /**
- * Our own brain/foreground mask when none is supplied: Otsu threshold → in-plane erosion → largest
- * 6-connected 3D component → in-plane dilation (kept inside the Otsu foreground) → 3D and per-slice
- * hole filling.
+ * Our own brain mask when none is supplied: Li threshold → in-plane erosion (opening radius) →
+ * largest 6-connected 3D component → dilation by the same radius (an opening restricted to that
+ * component) → in-plane closing → 3D and per-slice hole filling.
  *
- * Limits (read before trusting it): it is a *head-foreground* mask that only becomes a brain mask when
- * the dark skull separates brain from scalp by more than the opening radius; where scalp, eyes or neck
- * touch the brain they stay in. Dark brain regions (ventricles, necrosis) are kept only if enclosed
- * (hole filling). Morphology is in-plane because thick-slice clinical scans make a 3D ball remove whole
- * slices. It is not HD-BET: supply a mask per scan for paper-grade skull stripping.
+ * Limits (read before trusting it): it works when the dark skull separates brain from scalp by about
+ * the opening radius; where scalp, orbits or neck muscle touch the brain over a wider area they stay in,
+ * and brain thinner than twice the radius (cortex next to the vertex, the brain stem) can be cut off.
+ * Dark regions (ventricles, necrosis, sulcal CSF) are kept only when enclosed after the closing.
+ * Radii are capped at 6 % of the in-plane size (see below). Morphology is in-plane because a 3D ball removes whole slices of thick-slice clinical scans. It is
+ * not HD-BET: supply a mask per scan for paper-grade skull stripping.
  */
 export function computeBrainMask(vol: Volume, opts: Partial<BrainMaskOptions> = {}): Volume {
-  const radiusMm = opts.openingRadiusMm ?? 3;
+  const openMm = opts.openingRadiusMm ?? 7;
+  const closeMm = opts.closingRadiusMm ?? 5;
   const dims = vol.dims;
-  const t = otsuThreshold(vol.data);
-  const fg = new Uint8Array(vol.data.length);
-  for (let i = 0; i < fg.length; i++) fg[i] = vol.data[i] > t ? 1 : 0;
-  const r: Vec3 = [
-    Math.max(1, Math.round(radiusMm / (vol.spacing[0] || 1))),
-    Math.max(1, Math.round(radiusMm / (vol.spacing[1] || 1))),
+  // Radii in voxels from mm, but at most 6 % of the in-plane size: a field of view only a few cm wide
+  // (a phantom, or a header whose spacing was lost) would otherwise be eroded away entirely.
+  const cap = Math.max(1, Math.round(0.06 * Math.min(dims[0], dims[1])));
+  const inPlane = (mm: number): Vec3 => [
+    Math.min(cap, Math.max(1, Math.round(mm / (vol.spacing[0] || 1)))),
+    Math.min(cap, Math.max(1, Math.round(mm / (vol.spacing[1] || 1)))),
     0,
   ];
+  const t = liThreshold(vol.data);
+  const fg = new Uint8Array(vol.data.length);
+  for (let i = 0; i < fg.length; i++) fg[i] = vol.data[i] > t ? 1 : 0;
   const m = fg.slice();
-  morph(m, dims, r, 'erode');
+  morph(m, dims, inPlane(openMm), 'erode');
   if (keepLargestComponent(m, dims) === 0) {
-    // Erosion removed everything (tiny or thin object): fall back to the plain foreground.
+    // Erosion removed everything (a small or thin object): fall back to the plain foreground.
     m.set(fg);
     keepLargestComponent(m, dims);
   } else {
-    morph(m, dims, r, 'dilate');
-    for (let i = 0; i < m.length; i++) m[i] &= fg[i];
+    morph(m, dims, inPlane(openMm), 'dilate');
   }
+  morph(m, dims, inPlane(closeMm), 'dilate');
+  morph(m, dims, inPlane(closeMm), 'erode');
   fillHoles3d(m, dims);
   fillHolesPerSlice(m, dims);
   const data = new Float32Array(m.length);

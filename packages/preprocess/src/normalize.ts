@@ -18,7 +18,10 @@ export function percentiles(data: Float32Array, ps: number[]): number[] {
   const bins = 65536;
   const counts = new Uint32Array(bins);
   const scale = bins / (max - min);
-  const binOf = (v: number) => Math.min(bins - 1, Math.floor((v - min) * scale));
+  const binOf = (v: number) => {
+    const b = ((v - min) * scale) | 0;
+    return b >= bins ? bins - 1 : b;
+  };
   for (let i = 0; i < n; i++) counts[binOf(data[i])]++;
   const starts = new Float64Array(bins); // rank of each bin's first value
   for (let b = 1; b < bins; b++) starts[b] = starts[b - 1] + counts[b - 1];
@@ -32,22 +35,32 @@ export function percentiles(data: Float32Array, ps: number[]): number[] {
     }
     return lo;
   };
-  const wanted = new Map<number, number[]>();
+  // Gather only the values of the bins that hold a wanted rank, then sort those.
+  const slotOfBin = new Int32Array(bins).fill(-1);
+  const buffers: Float64Array[] = [];
   const ranks = ps.map((p) => {
     const pos = (Math.min(Math.max(p, 0), 100) / 100) * (n - 1);
     const k0 = Math.floor(pos);
     const k1 = Math.min(n - 1, k0 + 1);
-    for (const k of [k0, k1]) wanted.set(binOfRank(k), []);
+    for (const k of [k0, k1]) {
+      const b = binOfRank(k);
+      if (slotOfBin[b] < 0) {
+        slotOfBin[b] = buffers.length;
+        buffers.push(new Float64Array(counts[b]));
+      }
+    }
     return { k0, k1, f: pos - k0 };
   });
+  const fill = new Int32Array(buffers.length);
   for (let i = 0; i < n; i++) {
-    const list = wanted.get(binOf(data[i]));
-    if (list) list.push(data[i]);
+    const v = data[i];
+    const slot = slotOfBin[binOf(v)];
+    if (slot >= 0) buffers[slot][fill[slot]++] = v;
   }
-  for (const list of wanted.values()) list.sort((a, b) => a - b);
+  for (const buf of buffers) buf.sort();
   const valueAt = (k: number) => {
     const b = binOfRank(k);
-    return (wanted.get(b) as number[])[k - starts[b]];
+    return buffers[slotOfBin[b]][k - starts[b]];
   };
   return ranks.map(({ k0, k1, f }) => {
     const v0 = valueAt(k0);

@@ -60,7 +60,8 @@ export interface PreprocessedPair {
   record: Preprocessed;
 }
 
-function suppliedMaskToGrid(mask: Volume, scan: Volume, grid: Vec3, which: string): Volume {
+/** A native-grid 0/1 mask into the working grid, exactly as its scan was resampled. */
+function maskToGrid(mask: Volume, scan: Volume, grid: Vec3, which: string): Volume {
   if (mask.dims.some((d, a) => d !== scan.dims[a])) {
     throw new AnetError(
       'MASK_GRID_MISMATCH',
@@ -78,7 +79,8 @@ function suppliedMaskToGrid(mask: Volume, scan: Volume, grid: Vec3, which: strin
  * (trilinear) → histogram-match follow-up to baseline → normalise to [0, 1] (the baseline's 0.5/99.5
  * percentiles, used for both so the match survives) → centre each brain (its mask's centre of mass to
  * the grid centre, integer shift applied to scan and mask alike) → skull-strip (× mask).
- * Masks are computed on the normalised, uncentred scan, so mask and centring share one transform.
+ * Masks (supplied or our own, both in the native grid) are resampled exactly like their scans and
+ * shifted with them, so mask and centring share one transform.
  */
 export function preprocessPair(
   baseline: Volume,
@@ -100,13 +102,21 @@ export function preprocessPair(
   const nb = scaleIntensityRange(rb.volume, lo, hi);
   const nf = scaleIntensityRange(matched.volume, lo, hi);
 
+  // Our own masks are computed in the native grid (Otsu is intensity-scale free; ~5× fewer voxels than
+  // the working grid for thick-slice scans) and then take the supplied masks' path.
   const maskOpts = { openingRadiusMm: opts.openingRadiusMm };
-  const mb = opts.baselineBrainMask
-    ? suppliedMaskToGrid(opts.baselineBrainMask, baseline, grid, 'baseline')
-    : computeBrainMask(nb, maskOpts);
-  const mf = opts.followupBrainMask
-    ? suppliedMaskToGrid(opts.followupBrainMask, followup, grid, 'follow-up')
-    : computeBrainMask(nf, maskOpts);
+  const mb = maskToGrid(
+    opts.baselineBrainMask ?? computeBrainMask(baseline, maskOpts),
+    baseline,
+    grid,
+    'baseline',
+  );
+  const mf = maskToGrid(
+    opts.followupBrainMask ?? computeBrainMask(followup, maskOpts),
+    followup,
+    grid,
+    'follow-up',
+  );
 
   const scan = (
     native: Volume,
