@@ -6,6 +6,7 @@ import { EXIT } from './exitCodes';
 const commandModules: Array<() => Promise<{ register: (program: Command) => void }>> = [
   () => import('./commands/bench'),
   () => import('./commands/analyze'),
+  () => import('./commands/evaluate'),
   () => import('./commands/submit'),
   () => import('./commands/status'),
   () => import('./commands/watch'),

@@ -9,3 +9,4 @@ export type {
 export { resolveConfig, type AnetConfig, type ConfigOverrides } from './resolveConfig';
 export { checkStudyPair } from './checkStudyPair';
 export { overallFraction } from './stageClock';
+export { evaluateAgainstMasks, type MaskedPair, type PairEvaluationRun } from './evaluateAgainstMasks';

@@ -1,0 +1,113 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { TRAIN_PROFILES } from '@anet/contracts';
+import { formatCohortTable, renderRocCurve, summariseCohort } from '@anet/analysis';
+import { resolveConfig } from '@anet/pipeline';
+import { PipelineProgressBar } from '../analyze/PipelineProgressBar';
+import { discoverCohort } from '../evaluate/discoverCohort';
+import { evaluateCohortPair, type CohortPairResult } from '../evaluate/evaluateCohortPair';
+import { progressModeFor } from '../output/ProgressReporter';
+import { runAction } from '../output/runAction';
+import { parseNumber } from './analyze';
+
+interface EvaluateOptions {
+  cohort: string;
+  profile: string;
+  out: string;
+  seed?: number;
+  epochs?: number;
+  swap: string[];
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('evaluate')
+    .description(
+      "run `analyze` on every pair of a cohort folder (one folder per pair: baseline.nii.gz, followup.nii.gz, baseline_mask.nii.gz, followup_mask.nii.gz) and score it with the paper's protocol: voxel-wise ROC AUC for growth / reduction / micro-average, modified-RANO accuracy; resumable",
+    )
+    .requiredOption('--cohort <dir>', 'cohort folder')
+    .addOption(
+      new Option('--profile <name>', 'configuration profile').choices([...TRAIN_PROFILES]).default('cpu'),
+    )
+    .option(
+      '--out <dir>',
+      'results folder (one subfolder per pair, table.txt, summary.json, roc.png)',
+      'anet-evaluation',
+    )
+    .option('--seed <n>', 'random seed', parseNumber('int'))
+    .option('--epochs <n>', 'override the profile’s number of epochs', parseNumber('int', 1))
+    .option(
+      '--swap <pair...>',
+      'also evaluate these pairs with baseline and follow-up exchanged (e.g. to get a response case)',
+      [],
+    )
+    .option('--json', 'JSON-lines progress and a JSON summary on stdout')
+    .addHelpText(
+      'after',
+      '\nEvaluation only: the follow-up is rigidly registered to the baseline with elastix (apt-get install elastix) to carry its mask across.\nExit codes: 0 success, 2 usage, 3 bad input, 1 internal failure.',
+    )
+    .action(
+      runAction(async (opts: EvaluateOptions) => {
+        const pairs = await discoverCohort(opts.cohort, opts.swap);
+        const config = resolveConfig(opts.profile, {
+          train: {
+            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+          },
+        });
+        await mkdir(opts.out, { recursive: true });
+        const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
+        const results: CohortPairResult[] = [];
+        try {
+          for (const pair of pairs) {
+            const r = await evaluateCohortPair(pair, opts.out, config, {
+              onProgress: (p) => bar.update(p, pair.name),
+            });
+            bar.stop();
+            results.push(r);
+            const e = r.evaluation;
+            const line = `${pair.name}: AUC growth ${e.aucGrowth?.toFixed(3) ?? 'n/a'}, reduction ${e.aucReduction?.toFixed(3) ?? 'n/a'}; class ${e.predicted.class} (truth ${e.truth.class})${r.resumed ? ' [resumed]' : ''}`;
+            if (opts.json)
+              process.stdout.write(
+                `${JSON.stringify({ type: 'pair', name: pair.name, resumed: r.resumed, evaluation: { ...e, roc: undefined } })}\n`,
+              );
+            else process.stderr.write(`${line}\n`);
+          }
+        } finally {
+          bar.stop();
+        }
+        const table = formatCohortTable(results);
+        const summary = summariseCohort(results);
+        await writeFile(path.join(opts.out, 'table.txt'), table + '\n');
+        await writeFile(
+          path.join(opts.out, 'summary.json'),
+          JSON.stringify(
+            {
+              profile: opts.profile,
+              configuration: config,
+              summary,
+              pairs: results.map((r) => ({ name: r.name, ...r.evaluation, roc: undefined })),
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+        await writeFile(
+          path.join(opts.out, 'roc.png'),
+          renderRocCurve(
+            results.map((r) => ({
+              label: `${r.name} micro`,
+              fpr: r.evaluation.roc.micro.fpr,
+              tpr: r.evaluation.roc.micro.tpr,
+              auc: r.evaluation.aucMicro ?? undefined,
+            })),
+            { title: `VOXEL-WISE ROC, PROFILE ${opts.profile.toUpperCase()}` },
+          ),
+        );
+        if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'summary', summary })}\n`);
+        else process.stdout.write(table + '\n');
+      }),
+    );
+}
