@@ -96,7 +96,14 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   if (opts.reconcile) {
     const reconciler = new Reconciler(
       { jobs: app.jobs, queue: app.queue, store: app.store, log: app.log },
-      { intervalMs: config.RECONCILE_INTERVAL_MS, orphanAgeMs: config.ORPHAN_UPLOAD_AGE_MS },
+      {
+        intervalMs: config.RECONCILE_INTERVAL_MS,
+        orphanAgeMs: config.ORPHAN_UPLOAD_AGE_MS,
+        jobOptions: {
+          attempts: config.JOB_ATTEMPTS,
+          backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS },
+        },
+      },
     );
     app.addHook('onReady', async () => reconciler.start());
     app.addHook('preClose', async () => reconciler.stop());

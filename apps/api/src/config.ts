@@ -41,6 +41,9 @@ export const ApiEnvSchema = z.object({
     .default(6 * 3600_000),
   /** How long a resolved API key is cached in-process; revocation takes effect within this. */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** First retry delay of a failed attempt (doubles each time); infrastructure errors only. */
+  JOB_BACKOFF_MS: z.coerce.number().int().positive().default(10_000),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** Seconds suggested to pollers in Retry-After. */
   RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
 });

@@ -49,10 +49,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` },
-      }),
+    reply.code(404).send({
+      error: { code: 'ROUTE_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` },
+    }),
   );
 }

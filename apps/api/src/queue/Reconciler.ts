@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AnalyseJobData } from '@anet/contracts';
 import type { JobsRepository } from '../repositories/jobsRepository';
@@ -28,7 +28,12 @@ export class Reconciler {
       store: ObjectStore;
       log: FastifyBaseLogger;
     },
-    private readonly opts: { intervalMs: number; orphanAgeMs: number; enqueueGraceMs?: number },
+    private readonly opts: {
+      intervalMs: number;
+      orphanAgeMs: number;
+      enqueueGraceMs?: number;
+      jobOptions?: JobsOptions;
+    },
   ) {}
 
   start(): void {
@@ -54,7 +59,7 @@ export class Reconciler {
     let enqueued = 0;
     for (const id of await jobs.queuedJobIds(new Date(now.getTime() - (this.opts.enqueueGraceMs ?? 5_000)))) {
       if (await queue.getJob(id)) continue;
-      await enqueueAnalyse(queue, id);
+      await enqueueAnalyse(queue, id, this.opts.jobOptions);
       enqueued++;
       log.info({ jobId: id }, 'reconciler enqueued a queued job that had no queue entry');
     }

@@ -52,6 +52,10 @@ export const jobsRoutes: FastifyPluginAsync<{
 }> = async (fastify, { createValidator, defaultProfile }) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   const retryAfter = String(app.config.RETRY_AFTER_SECONDS);
+  const enqueueOpts = {
+    attempts: app.config.JOB_ATTEMPTS,
+    backoff: { type: 'exponential', delay: app.config.JOB_BACKOFF_MS },
+  };
 
   app.post(
     '/jobs',
@@ -122,7 +126,7 @@ export const jobsRoutes: FastifyPluginAsync<{
       }
       // The row is the source of truth: if this enqueue is lost (crash, Redis down), the
       // reconciler enqueues queued rows that have no BullMQ job, so 202 is still a promise kept.
-      await enqueueAnalyse(app.queue, job.id).catch((err) =>
+      await enqueueAnalyse(app.queue, job.id, enqueueOpts).catch((err) =>
         req.log.warn({ err, jobId: job.id }, 'enqueue failed; reconciler will retry'),
       );
       req.log.info({ jobId: job.id, tenantId }, 'job queued');
