@@ -75,30 +75,45 @@ const dir = mkdtempSync(join(tmpdir(), 'anet-nifti-bench-'));
 const path = join(dir, 'bench.nii.gz');
 const runs = 7;
 
+/** Wall seconds and CPU seconds (user+system, this process incl. zlib threads) of one call. */
+async function timed(fn: () => unknown): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
 const writeTimes: number[] = [];
+const writeCpu: number[] = [];
 let bytes: Uint8Array = new Uint8Array(0);
 for (let r = 0; r < runs; r++) {
-  const t0 = performance.now();
-  bytes = writeNifti(vol, { datatype: 'float32' });
-  writeTimes.push((performance.now() - t0) / 1000);
+  const t = await timed(() => (bytes = writeNifti(vol, { datatype: 'float32' })));
+  writeTimes.push(t.wall);
+  writeCpu.push(t.cpu);
 }
 writeFileSync(path, bytes);
 
 const readTimes: number[] = [];
+const readCpu: number[] = [];
 for (let r = 0; r < runs; r++) {
-  const t0 = performance.now();
-  const back = await readNiftiFile(path);
-  readTimes.push((performance.now() - t0) / 1000);
-  if (back.data[123456] !== vol.data[123456]) throw new Error('read-back mismatch');
+  let back: Volume | undefined;
+  const t = await timed(async () => (back = await readNiftiFile(path)));
+  readTimes.push(t.wall);
+  readCpu.push(t.cpu);
+  if (back?.data[123456] !== vol.data[123456]) throw new Error('read-back mismatch');
 }
 
 const validateTimes: number[] = [];
+const validateCpu: number[] = [];
 for (let r = 0; r < runs; r++) {
-  const t0 = performance.now();
-  const v = createNiftiValidator();
-  for (let off = 0; off < bytes.length; off += 65536) await v.push(bytes.subarray(off, off + 65536));
-  await v.finish();
-  validateTimes.push((performance.now() - t0) / 1000);
+  const t = await timed(async () => {
+    const v = createNiftiValidator();
+    for (let off = 0; off < bytes.length; off += 65536) await v.push(bytes.subarray(off, off + 65536));
+    await v.finish();
+  });
+  validateTimes.push(t.wall);
+  validateCpu.push(t.cpu);
 }
 
 // nibabel: load (get_fdata float32) and save (.nii.gz, its default compression) of the same file.
@@ -109,12 +124,16 @@ const py = spawnSync(
     `
 import json, sys, time, numpy as np, nibabel as nib
 p = sys.argv[1]; out = sys.argv[2]
-load, save = [], []
+load, save, loadCpu, saveCpu = [], [], [], []
 for _ in range(${runs}):
-    t = time.perf_counter(); img = nib.load(p); a = img.get_fdata(dtype=np.float32); load.append(time.perf_counter() - t)
+    t = time.perf_counter(); c = time.process_time(); img = nib.load(p); a = img.get_fdata(dtype=np.float32)
+    load.append(time.perf_counter() - t); loadCpu.append(time.process_time() - c)
 for _ in range(${runs}):
-    t = time.perf_counter(); nib.save(nib.Nifti1Image(a, img.affine, img.header), out); save.append(time.perf_counter() - t)
-print(json.dumps({'load': sorted(load)[len(load)//2], 'save': sorted(save)[len(save)//2], 'loadMin': min(load), 'saveMin': min(save), 'nibabel': nib.__version__}))
+    t = time.perf_counter(); c = time.process_time(); nib.save(nib.Nifti1Image(a, img.affine, img.header), out)
+    save.append(time.perf_counter() - t); saveCpu.append(time.process_time() - c)
+med = lambda xs: sorted(xs)[len(xs)//2]
+print(json.dumps({'load': med(load), 'save': med(save), 'loadMin': min(load), 'saveMin': min(save),
+  'loadCpu': med(loadCpu), 'saveCpu': med(saveCpu), 'nibabel': nib.__version__}))
 `,
     path,
     join(dir, 'nib.nii.gz'),
@@ -128,6 +147,8 @@ const nib =
         save: number;
         loadMin: number;
         saveMin: number;
+        loadCpu: number;
+        saveCpu: number;
         nibabel: string;
       })
     : undefined;
@@ -136,9 +157,9 @@ rmSync(dir, { recursive: true, force: true });
 const tRead = median(readTimes);
 const tWrite = median(writeTimes);
 const tValidate = median(validateTimes);
-const line = (name: string, t: number, best: number, target?: number, base?: number) =>
+const line = (name: string, t: number, best: number, cpu: number, target?: number, base?: number) =>
   console.log(
-    `${name.padEnd(48)} ${t.toFixed(3)} s (fastest ${best.toFixed(3)} s)` +
+    `${name.padEnd(48)} ${t.toFixed(3)} s (fastest ${best.toFixed(3)} s, CPU ${cpu.toFixed(3)} s)` +
       (target ? `   target ≤ ${target} s ${t <= target ? 'OK' : 'MISSED'}` : '') +
       (base ? `   nibabel ${base.toFixed(3)} s → ratio ours/nibabel ${(t / base).toFixed(2)}` : ''),
   );
@@ -147,11 +168,18 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
-line('read + decode (readNiftiFile)', tRead, fastest(readTimes), 0.3, nib?.load);
-line('write (writeNifti float32, gzip level 1, Z_RLE)', tWrite, fastest(writeTimes), 0.5, nib?.save);
-line('streaming validation (64 KiB pushes)', tValidate, fastest(validateTimes));
+line('read + decode (readNiftiFile)', tRead, fastest(readTimes), median(readCpu), 0.3, nib?.load);
+line(
+  'write (writeNifti float32, gzip level 1, Z_RLE)',
+  tWrite,
+  fastest(writeTimes),
+  median(writeCpu),
+  0.5,
+  nib?.save,
+);
+line('streaming validation (64 KiB pushes)', tValidate, fastest(validateTimes), median(validateCpu));
 if (!nib) console.log(`nibabel baseline skipped: ${PYTHON} failed: ${py.stderr.trim().split('\n').pop()}`);
 else
   console.log(
-    `nibabel ${nib.nibabel} (${PYTHON}): load fastest ${nib.loadMin.toFixed(3)} s, save fastest ${nib.saveMin.toFixed(3)} s (its default gzip level); ratios use medians`,
+    `nibabel ${nib.nibabel} (${PYTHON}): load fastest ${nib.loadMin.toFixed(3)} s (CPU ${nib.loadCpu.toFixed(3)} s, ratio ours/nibabel ${(median(readCpu) / nib.loadCpu).toFixed(2)}), save fastest ${nib.saveMin.toFixed(3)} s (CPU ${nib.saveCpu.toFixed(3)} s, ratio ${(median(writeCpu) / nib.saveCpu).toFixed(2)}; its default gzip level); wall ratios use medians`,
   );
