@@ -86,6 +86,25 @@ describe('preprocessPair', () => {
     expect(exact).toBeGreaterThan(1000);
   });
 
+  it("with target 'followup' maps the follow-up back onto its own grid and lesion", () => {
+    const mask = toNative(pre.followupBrainMask, pre.record, {
+      interpolation: 'nearest',
+      target: 'followup',
+    });
+    const back = toNative(pre.followup, pre.record, { target: 'followup' });
+    expect(back.affine).toEqual(ph.followup.affine);
+    // The follow-up's enhancing ring comes back where the phantom put it: brighter than the brain median.
+    let ring = 0;
+    let n = 0;
+    for (let i = 0; i < back.data.length; i++)
+      if (ph.followupTumour.data[i] && mask.data[i]) {
+        ring += back.data[i];
+        n++;
+      }
+    expect(n).toBeGreaterThan(50);
+    expect(ring / n).toBeGreaterThan(0.8);
+  });
+
   it('keeps a JSON-serialisable record that maps back identically', () => {
     const record = JSON.parse(JSON.stringify(pre.record));
     expect(record).toEqual(pre.record);

@@ -48,7 +48,8 @@ export interface Preprocessed {
   followup: ScanRecord;
   /** Follow-up → baseline intensity map (ITK HistogramMatchingImageFilter semantics). */
   histogramMatch: HistogramMatchTable;
-  /** The baseline's robust percentiles, mapped to 0 and 1 in both scans (the follow-up is matched to it). */
+  /** The baseline's robust percentiles (of its native or working voxels, whichever are fewer), mapped to
+   * 0 and 1 in both scans (the follow-up is matched to the baseline). */
   intensity: { lo: number; hi: number; lowerPercentile: number; upperPercentile: number };
 }
 
@@ -98,7 +99,10 @@ export function preprocessPair(
     matchPoints: opts.matchPoints ?? DEFAULT_HISTOGRAM_MATCH.matchPoints,
     thresholdAtMeanIntensity: true,
   });
-  const [lo, hi] = percentiles(rb.volume.data, [lowerPercentile, upperPercentile]);
+  // Percentiles of the scan itself: the trilinear working copy has the same distribution up to
+  // interpolation, so take whichever has fewer voxels (thick-slice natives are ~5× smaller).
+  const pctSource = baseline.data.length < rb.volume.data.length ? baseline.data : rb.volume.data;
+  const [lo, hi] = percentiles(pctSource, [lowerPercentile, upperPercentile]);
   const nb = scaleIntensityRange(rb.volume, lo, hi);
   const nf = scaleIntensityRange(matched.volume, lo, hi);
 
@@ -165,12 +169,13 @@ export function preprocessPair(
 /**
  * Maps a working-grid volume (a preprocessed scan, a difference map, a mask…) back into the
  * BASELINE's native grid: same dims, spacing and affine as the baseline file. Use 'nearest' for
- * label volumes.
+ * label volumes. `target: 'followup'` instead undoes the follow-up's own resampling and centring
+ * (for the preprocessed follow-up itself; the map lives in the baseline's frame).
  */
 export function toNative(
   working: Volume,
   record: Preprocessed,
-  opts: { interpolation?: Interpolation } = {},
+  opts: { interpolation?: Interpolation; target?: 'baseline' | 'followup' } = {},
 ): Volume {
   if (working.dims.some((d, a) => d !== record.grid[a])) {
     throw new AnetError(
@@ -178,8 +183,10 @@ export function toNative(
       `volume is ${working.dims.join('×')}, the working grid is ${record.grid.join('×')}`,
     );
   }
-  const b = record.baseline;
-  const out = resampleAxisAligned(working, b.dims, invertAxisMap(b.map), opts);
+  const b = opts.target === 'followup' ? record.followup : record.baseline;
+  const out = resampleAxisAligned(working, b.dims, invertAxisMap(b.map), {
+    interpolation: opts.interpolation,
+  });
   return {
     data: out.data,
     dims: [...b.dims] as Vec3,
