@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnetApi } from './helpers/fakeAnetApi';
 import { jsonLines, runCli } from './helpers/runCli';
 import { startServer } from './helpers/startServer';
+import { writeDicomSeries } from './helpers/writeDicomSeries';
 
 const TOKEN = 'cli-test-token-7f3a9c';
 let dir: string;
@@ -25,7 +26,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('anet CLI (real executable, exit codes, --json)', () => {
+describe('anet CLI (real executable, exit codes, --json)', { timeout: 180_000 }, () => {
   it('submit --wait --json: JSON lines only on stdout, artifacts verified on disk, exit 0', async () => {
     const out = join(dir, 'out1');
     const r = await runCli(
@@ -154,5 +155,41 @@ describe('anet CLI (real executable, exit codes, --json)', () => {
     });
     expect(unreachable.code).toBe(6);
     expect(unreachable.stderr).toMatch(/retry 1: GET \/v1\/jobs failed \(ECONNREFUSED\)/);
+  });
+
+  it('Ctrl-C during a DICOM upload: exit 130 and the converted files are deleted', async () => {
+    const tmp = join(dir, 'private-tmp');
+    await mkdir(tmp);
+    const series = join(dir, 'series');
+    const dims: [number, number, number] = [16, 16, 6];
+    await writeDicomSeries(
+      series,
+      { data: Int16Array.from({ length: 16 * 16 * 6 }, (_, i) => i % 500), dims },
+      {
+        origin: [0, 0, 0],
+        rowDir: [1, 0, 0],
+        colDir: [0, 1, 0],
+        pixelSpacing: [1, 1],
+        sliceSpacing: 2,
+      },
+      { seriesUid: '2.25.99', seriesNumber: 1 },
+    );
+    // An API that accepts the upload but never answers.
+    const hang = await startServer(() => new Promise(() => undefined));
+    let pid = 0;
+    const run = runCli(['submit', '--baseline', series, '--followup', join(dir, 'f.nii.gz')], {
+      env: { ...env, ANET_URL: hang.url, TMPDIR: tmp },
+      home: dir,
+      onSpawn: (p) => (pid = p),
+    });
+    while (hang.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+    const ours = async () => (await readdir(tmp)).filter((n) => n.startsWith('anet-dicom-'));
+    expect(await ours()).toHaveLength(1); // the converted series, while uploading
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    await hang.close();
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/interrupted/);
+    expect(await ours()).toEqual([]);
   });
 });

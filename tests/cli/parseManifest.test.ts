@@ -64,6 +64,12 @@ describe('parseManifest', () => {
     expect(problems[6].message).toMatch(/at most 5 fields/);
   });
 
+  it('refuses refs that would escape the output folder', () => {
+    const { rows, problems } = parseManifest('..,b.nii,f.nii\n.,b.nii,f.nii\nok..x,b.nii,f.nii\n', '/m');
+    expect(problems.map((p) => p.line)).toEqual([1, 2]);
+    expect(rows.map((r) => r.ref)).toEqual(['ok..x']);
+  });
+
   it('catches a volume written in the mask column of a header-less manifest', () => {
     const { rows, problems } = parseManifest('P1,b.nii,f.nii,12.5\nP2,b.nii,f.nii,,12.5\n', '/m');
     expect(problems).toMatchObject([{ line: 1, message: expect.stringMatching(/leave column 4 empty/) }]);

@@ -80,11 +80,15 @@ export class BatchState {
     };
     this.#rows[key] = { ...prev, ...patch, updatedAt: new Date().toISOString() };
     const snapshot = JSON.stringify({ version: 1, rows: this.#rows }, null, 2);
-    this.#chain = this.#chain.then(async () => {
-      const tmp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(tmp, snapshot);
-      await rename(tmp, this.path);
-    });
-    return this.#chain;
+    // Each write waits for the previous one, but a failed write does not block later ones.
+    const write = this.#chain
+      .catch(() => undefined)
+      .then(async () => {
+        const tmp = `${this.path}.${process.pid}.tmp`;
+        await writeFile(tmp, snapshot);
+        await rename(tmp, this.path);
+      });
+    this.#chain = write;
+    return write;
   }
 }

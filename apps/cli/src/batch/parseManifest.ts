@@ -112,7 +112,8 @@ function parseRow(
   const followup = get('followup');
   const mask = get('baseline_mask');
   const ml = get('baseline_volume_ml');
-  if (!ref || !ClientReferenceSchema.safeParse(ref).success) {
+  // Refs name output folders: '.' and '..' would escape --out.
+  if (!ref || !ClientReferenceSchema.safeParse(ref).success || /^\.+$/.test(ref)) {
     return {
       line,
       ref,

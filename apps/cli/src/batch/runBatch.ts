@@ -105,7 +105,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchResult> {
         onUpdate: (j) => {
           if (j.status !== current?.status) {
             current = { ...(current ?? ({} as RowState)), status: j.status };
-            void save({ status: j.status });
+            // Best effort: the outcome is saved (and awaited) when the job ends.
+            save({ status: j.status }).catch(() => undefined);
             emit({ line: row.line, ref: row.ref, event: 'progress', jobId, status: j.status });
           }
         },

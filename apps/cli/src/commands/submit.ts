@@ -3,6 +3,7 @@ import { clientFromOptions, withCommonOptions, type CommonOptions } from '../con
 import { parseJobOptions } from '../config/parseOptionValues';
 import { resolveInputVolume, type InputVolume } from '../dicom';
 import { followJob } from '../output/followJob';
+import { InterruptedError } from '../output/InterruptedError';
 import { runAction } from '../output/runAction';
 import { UsageError } from '../output/UsageError';
 
@@ -51,9 +52,15 @@ export function register(program: Command): void {
         throw new UsageError('--idempotency-key must be 1-128 printable ASCII characters without spaces');
       }
       const inputs: InputVolume[] = [];
+      // Ctrl-C during conversion or upload: stop, but still delete the converted files.
+      const controller = new AbortController();
+      const onSigint = () =>
+        controller.abort(new InterruptedError('interrupted before the job was submitted'));
+      process.once('SIGINT', onSigint);
       let submitted;
       try {
         const resolve = async (label: string, path: string) => {
+          controller.signal.throwIfAborted();
           const input = await resolveInputVolume(label, path, { seriesUids: opts.series });
           inputs.push(input);
           if (input.dicom) {
@@ -80,15 +87,19 @@ export function register(program: Command): void {
           baselineMask,
           options,
           idempotencyKey: opts.idempotencyKey,
+          signal: controller.signal,
         });
+      } catch (err) {
+        throw controller.signal.aborted ? controller.signal.reason : err;
       } finally {
+        process.off('SIGINT', onSigint);
         // The converted NIfTI lived only for the upload.
         await Promise.all(inputs.map((i) => i.cleanup()));
       }
       const { job } = submitted;
       if (opts.json) {
         process.stdout.write(
-          `${JSON.stringify({ type: 'submitted', job, idempotencyKey: submitted.idempotencyKey, reused: submitted.httpStatus === 200 })}\n`,
+          `${JSON.stringify({ type: 'submitted', job, idempotencyKey: submitted.idempotencyKey, httpStatus: submitted.httpStatus })}\n`,
         );
       } else {
         process.stdout.write(`${job.id}\n`);
