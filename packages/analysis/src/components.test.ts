@@ -87,3 +87,23 @@ describe('removeSmallComponents', () => {
     expect(v.filter((x) => x === 1)).toHaveLength(30);
   });
 });
+
+describe('removeSmallComponents against labelComponents', () => {
+  it('keeps exactly the voxels of components larger than the limit, for every connectivity', () => {
+    const rnd = lcg(19);
+    const dims: [number, number, number] = [12, 10, 6];
+    const v = Int8Array.from({ length: 12 * 10 * 6 }, () => {
+      const r = rnd();
+      return r < 0.25 ? 1 : r < 0.4 ? -1 : 0;
+    });
+    for (const c of [6, 18, 26] as const) {
+      for (const limit of [0, 1, 3, 10]) {
+        const { labels, sizes, count } = labelComponents(v, dims, c);
+        const r = removeSmallComponents(v, dims, limit, c);
+        const expected = Int8Array.from(v, (x, i) => (labels[i] !== 0 && sizes[labels[i]] <= limit ? 0 : x));
+        expect(r.values).toEqual(expected);
+        expect(r.keptComponents + r.removedComponents).toBe(count);
+      }
+    }
+  });
+});

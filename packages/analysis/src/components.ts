@@ -88,7 +88,9 @@ export function labelComponents(
 
 /**
  * Sets every component with at most `maxRemovedVoxels` voxels to 0 (in a copy) — the paper removes
- * components of ≤ 30 voxels. Returns the cleaned values and how many components/voxels were removed.
+ * components of ≤ 30 voxels. `values` is a ternary map (−1/0/+1); growth and reduction components are
+ * separate. Works in the copy itself (visited voxels are marked ±2, then ±3 when kept or 0), with one
+ * queue that holds the current component, so no per-voxel label array is allocated.
  */
 export function removeSmallComponents(
   values: Int8Array,
@@ -96,25 +98,62 @@ export function removeSmallComponents(
   maxRemovedVoxels: number,
   connectivity: Connectivity = 26,
 ): { values: Int8Array; keptComponents: number; removedComponents: number; removedVoxels: number } {
+  const [X, Y, Z] = dims;
+  const XY = X * Y;
+  const n = XY * Z;
+  if (values.length !== n) throw new RangeError(`values has ${values.length} voxels, dims say ${n}`);
   const out = values.slice();
-  if (maxRemovedVoxels <= 0) {
-    const { count } = labelComponents(values, dims, connectivity);
-    return { values: out, keptComponents: count, removedComponents: 0, removedVoxels: 0 };
-  }
-  const { labels, sizes, count } = labelComponents(values, dims, connectivity);
-  let removedComponents = 0;
+  const offs = neighbourOffsets(connectivity);
+  const no = offs.length;
+  const odx = Int32Array.from(offs, (o) => o[0]);
+  const ody = Int32Array.from(offs, (o) => o[1]);
+  const odz = Int32Array.from(offs, (o) => o[2]);
+  const odi = Int32Array.from(offs, (o) => o[0] + X * o[1] + XY * o[2]);
+  let queue = new Int32Array(1024);
+  let kept = 0;
+  let removed = 0;
   let removedVoxels = 0;
-  for (let l = 1; l <= count; l++) {
-    if (sizes[l] <= maxRemovedVoxels) {
-      removedComponents++;
-      removedVoxels += sizes[l];
+  for (let seed = 0; seed < n; seed++) {
+    const v = out[seed];
+    if (v !== 1 && v !== -1) continue;
+    const mark = 2 * v;
+    out[seed] = mark;
+    queue[0] = seed;
+    let head = 0;
+    let tail = 1;
+    while (head < tail) {
+      const i = queue[head++];
+      const z = (i / XY) | 0;
+      const r = i - z * XY;
+      const y = (r / X) | 0;
+      const x = r - y * X;
+      const interior = x > 0 && x < X - 1 && y > 0 && y < Y - 1 && z > 0 && z < Z - 1;
+      for (let k = 0; k < no; k++) {
+        if (!interior) {
+          const nx = x + odx[k];
+          const ny = y + ody[k];
+          const nz = z + odz[k];
+          if (nx < 0 || nx >= X || ny < 0 || ny >= Y || nz < 0 || nz >= Z) continue;
+        }
+        const j = i + odi[k];
+        if (out[j] !== v) continue;
+        out[j] = mark;
+        if (tail === queue.length) {
+          const grown = new Int32Array(queue.length * 2);
+          grown.set(queue);
+          queue = grown;
+        }
+        queue[tail++] = j;
+      }
     }
+    const drop = tail <= maxRemovedVoxels;
+    const fill = drop ? 0 : 3 * v; // ±3: kept and finished, so the seed scan skips it
+    for (let k = 0; k < tail; k++) out[queue[k]] = fill;
+    if (drop) {
+      removed++;
+      removedVoxels += tail;
+    } else kept++;
   }
-  if (removedVoxels > 0) {
-    for (let i = 0; i < out.length; i++) {
-      const l = labels[i];
-      if (l !== 0 && sizes[l] <= maxRemovedVoxels) out[i] = 0;
-    }
-  }
-  return { values: out, keptComponents: count - removedComponents, removedComponents, removedVoxels };
+  if (kept > 0) for (let i = 0; i < n; i++) if (out[i] !== 0) out[i] = out[i] > 0 ? 1 : -1;
+  return { values: out, keptComponents: kept, removedComponents: removed, removedVoxels };
 }
