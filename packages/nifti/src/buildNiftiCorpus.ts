@@ -450,6 +450,14 @@ export function buildNiftiCorpus(): NiftiCorpusEntry[] {
       },
       { affine: [-1.5, 0, 0, 90, 0, 2, 0, -126, 0, 0, 2.5, -72, 0, 0, 0, 1] },
     ),
+    good(
+      'good-empty-sform-uses-qform.nii',
+      'sform_code 1 with an all-zero srow: the qform is used',
+      16,
+      ramp(0),
+      { sformCode: 1, srow: new Array(12).fill(0), qformCode: 1, quatern: [0, 0, 0], qoffset: [1, 2, 3] },
+      { affine: [1.5, 0, 0, 1, 0, 2, 0, 2, 0, 0, 2.5, 3, 0, 0, 0, 1] },
+    ),
     good('good-4d-single-volume.nii', 'dim[0] = 4 with dim[4] = 1', 16, ramp(0), {
       dim: [4, 5, 4, 3, 1, 1, 1, 1],
     }),

@@ -168,8 +168,16 @@ export function parseNiftiHeader(
     qoffset: [h.qoffset_x, h.qoffset_y, h.qoffset_z],
     srow,
   };
-  const affine = niftiAffine(meta);
-  if (!affine.every(Number.isFinite) || Math.abs(det3x3(affine)) < 1e-12) {
+  let affine = niftiAffine(meta);
+  if (!usable(affine) && meta.sformCode > 0 && meta.qformCode > 0) {
+    // A set sform_code with an empty or broken srow happens; fall back to the qform as ITK does.
+    const viaQform = niftiAffine({ ...meta, sformCode: 0 });
+    if (usable(viaQform)) {
+      affine = viaQform;
+      meta.sformCode = 0; // so writers and `like` see the geometry actually used
+    }
+  }
+  if (!usable(affine)) {
     const which =
       meta.sformCode > 0 ? 'sform (srow_x/y/z)' : meta.qformCode > 0 ? 'qform (quatern/qoffset)' : 'pixdim';
     throw new AnetError(
@@ -222,6 +230,10 @@ function checkMagic(head: Uint8Array, version: 1 | 2): void {
     'NIFTI_BAD_MAGIC',
     `NIfTI-2 magic is ${JSON.stringify(magic)}, expected "n+2\\0\\r\\n\\x1a\\n": the file is not NIfTI-2 or was transferred in text mode`,
   );
+}
+
+function usable(affine: number[]): boolean {
+  return affine.every(Number.isFinite) && Math.abs(det3x3(affine)) >= 1e-12;
 }
 
 function det3x3(a: number[]): number {
