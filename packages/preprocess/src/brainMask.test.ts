@@ -6,6 +6,7 @@ import {
   keepLargestComponent,
   liThreshold,
   morph,
+  morphDisc,
   otsuThreshold,
 } from './brainMask';
 import { at, makeVolume, type V3 } from './__tests__/makeVolume';
@@ -59,6 +60,27 @@ describe('morphology and components', () => {
     expect(count(c)).toBe(27);
     expect(c[idx(3, 3, 3)]).toBe(1);
     expect(c[idx(2, 4, 4)]).toBe(0);
+  });
+
+  it('morphDisc: dilation gives the Euclidean disc (anisotropic spacing), erosion its complement rule', () => {
+    const d: V3 = [21, 21, 2];
+    const m = new Uint8Array(21 * 21 * 2);
+    m[10 + 21 * 10] = 1;
+    morphDisc(m, d, [1, 2, 1], 6, 'dilate');
+    for (let y = 0; y < 21; y++)
+      for (let x = 0; x < 21; x++) {
+        const inside = (x - 10) ** 2 + (2 * (y - 10)) ** 2 <= 36;
+        expect(m[x + 21 * y]).toBe(inside ? 1 : 0);
+        expect(m[x + 21 * y + 441]).toBe(0); // slices are independent
+      }
+    // Erosion of a full slice by r: voxels farther than r from the border (border = background).
+    const full = new Uint8Array(21 * 21 * 2).fill(1);
+    morphDisc(full, d, [1, 1, 1], 3, 'erode');
+    for (let y = 0; y < 21; y++)
+      for (let x = 0; x < 21; x++) {
+        const dist = Math.min(x + 1, 21 - x, y + 1, 21 - y);
+        expect(full[x + 21 * y]).toBe(dist > 3 ? 1 : 0);
+      }
   });
 
   it('keeps only the largest 6-connected component', () => {

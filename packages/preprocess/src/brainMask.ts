@@ -243,6 +243,92 @@ export function morph(mask: Uint8Array, dims: Vec3, radius: Vec3, op: 'erode' | 
   }
 }
 
+// "No feature": far beyond any squared distance in mm², small enough to keep 1e-4 precision.
+const FAR = 1e12;
+
+/** Felzenszwalb–Huttenlocher 1D squared distance transform: d[q] = min_p w·(q − p)² + f[p]. */
+function sqDistance1d(
+  f: Float64Array,
+  n: number,
+  w: number,
+  d: Float64Array,
+  v: Int32Array,
+  zz: Float64Array,
+) {
+  let k = 0;
+  v[0] = 0;
+  zz[0] = -Infinity;
+  zz[1] = Infinity;
+  for (let q = 1; q < n; q++) {
+    let p = v[k];
+    let s = (f[q] + w * q * q - (f[p] + w * p * p)) / (2 * w * (q - p));
+    // zz[0] = −∞ stops the pop at k = 0.
+    while (s <= zz[k]) {
+      k--;
+      p = v[k];
+      s = (f[q] + w * q * q - (f[p] + w * p * p)) / (2 * w * (q - p));
+    }
+    k++;
+    v[k] = q;
+    zz[k] = s;
+    zz[k + 1] = Infinity;
+  }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (zz[k + 1] < q) k++;
+    const p = v[k];
+    d[q] = w * (q - p) * (q - p) + f[p];
+  }
+}
+
+/**
+ * Binary erosion or dilation of each axial slice with a disc of `radiusMm` (in-plane spacing honoured),
+ * in place, via an exact 2D Euclidean distance transform: O(n) whatever the radius, round not blocky.
+ * Outside the volume counts as background.
+ */
+export function morphDisc(
+  mask: Uint8Array,
+  dims: Vec3,
+  spacing: Vec3,
+  radiusMm: number,
+  op: 'erode' | 'dilate',
+): void {
+  const [X, Y, Z] = dims;
+  const wx = spacing[0] * spacing[0];
+  const wy = spacing[1] * spacing[1];
+  const r2 = radiusMm * radiusMm;
+  const m = Math.max(X, Y);
+  const f = new Float64Array(m);
+  const d = new Float64Array(m);
+  const v = new Int32Array(m);
+  const zz = new Float64Array(m + 1);
+  const rows = new Float64Array(X * Y);
+  // Features: the set we measure distance to (mask for dilation, background for erosion).
+  const feature = op === 'dilate' ? 1 : 0;
+  for (let z = 0; z < Z; z++) {
+    const base = z * X * Y;
+    for (let y = 0; y < Y; y++) {
+      for (let x = 0; x < X; x++) f[x] = mask[base + y * X + x] === feature ? 0 : FAR;
+      sqDistance1d(f, X, wx, d, v, zz);
+      for (let x = 0; x < X; x++) {
+        // For erosion the border is background: virtual features just outside each end (taken after the
+        // transform, as a constant per column, so the y pass carries them correctly).
+        const border = op === 'erode' ? Math.min((x + 1) * (x + 1), (X - x) * (X - x)) * wx : FAR;
+        rows[y * X + x] = Math.min(d[x], border);
+      }
+    }
+    for (let x = 0; x < X; x++) {
+      for (let y = 0; y < Y; y++) f[y] = rows[y * X + x];
+      sqDistance1d(f, Y, wy, d, v, zz);
+      for (let y = 0; y < Y; y++) {
+        let dist = d[y];
+        if (op === 'erode') dist = Math.min(dist, Math.min((y + 1) * (y + 1), (Y - y) * (Y - y)) * wy);
+        mask[base + y * X + x] = op === 'dilate' ? (dist <= r2 ? 1 : 0) : dist > r2 ? 1 : 0;
+      }
+    }
+  }
+}
+
 export interface BrainMaskOptions {
   /** In-plane erosion radius in mm that detaches the scalp from the brain (default 7). */
   openingRadiusMm: number;
@@ -259,35 +345,33 @@ export interface BrainMaskOptions {
  * the opening radius; where scalp, orbits or neck muscle touch the brain over a wider area they stay in,
  * and brain thinner than twice the radius (cortex next to the vertex, the brain stem) can be cut off.
  * Dark regions (ventricles, necrosis, sulcal CSF) are kept only when enclosed after the closing.
- * Radii are capped at 6 % of the in-plane size (see below). Morphology is in-plane because a 3D ball removes whole slices of thick-slice clinical scans. It is
+ * Discs (exact distance transform), radii capped at 6 % of the in-plane field of view. In-plane because a 3D ball removes whole slices of thick-slice clinical scans. It is
  * not HD-BET: supply a mask per scan for paper-grade skull stripping.
  */
 export function computeBrainMask(vol: Volume, opts: Partial<BrainMaskOptions> = {}): Volume {
   const openMm = opts.openingRadiusMm ?? 7;
   const closeMm = opts.closingRadiusMm ?? 5;
   const dims = vol.dims;
-  // Radii in voxels from mm, but at most 6 % of the in-plane size: a field of view only a few cm wide
-  // (a phantom, or a header whose spacing was lost) would otherwise be eroded away entirely.
-  const cap = Math.max(1, Math.round(0.06 * Math.min(dims[0], dims[1])));
-  const inPlane = (mm: number): Vec3 => [
-    Math.min(cap, Math.max(1, Math.round(mm / (vol.spacing[0] || 1)))),
-    Math.min(cap, Math.max(1, Math.round(mm / (vol.spacing[1] || 1)))),
-    0,
-  ];
+  // Radii at most 6 % of the in-plane field of view: a field of view only a few cm wide (a phantom, or
+  // a header whose spacing was lost) would otherwise be eroded away entirely.
+  const sp: Vec3 = [vol.spacing[0] || 1, vol.spacing[1] || 1, vol.spacing[2] || 1];
+  const cap = Math.max(1.5 * Math.max(sp[0], sp[1]), 0.06 * Math.min(dims[0] * sp[0], dims[1] * sp[1]));
+  const disc = (m: Uint8Array, mm: number, op: 'erode' | 'dilate') =>
+    morphDisc(m, dims, sp, Math.min(cap, mm), op);
   const t = liThreshold(vol.data);
   const fg = new Uint8Array(vol.data.length);
   for (let i = 0; i < fg.length; i++) fg[i] = vol.data[i] > t ? 1 : 0;
   const m = fg.slice();
-  morph(m, dims, inPlane(openMm), 'erode');
+  disc(m, openMm, 'erode');
   if (keepLargestComponent(m, dims) === 0) {
     // Erosion removed everything (a small or thin object): fall back to the plain foreground.
     m.set(fg);
     keepLargestComponent(m, dims);
   } else {
-    morph(m, dims, inPlane(openMm), 'dilate');
+    disc(m, openMm, 'dilate');
   }
-  morph(m, dims, inPlane(closeMm), 'dilate');
-  morph(m, dims, inPlane(closeMm), 'erode');
+  disc(m, closeMm, 'dilate');
+  disc(m, closeMm, 'erode');
   fillHoles3d(m, dims);
   fillHolesPerSlice(m, dims);
   const data = new Float32Array(m.length);
