@@ -88,6 +88,11 @@ export function renderSliceGrid(
   const cellW = tilesPerCell * view.width + (tilesPerCell - 1) * 4;
   const labelH = textHeight(fs) + 6;
   const cellH = labelH + view.height;
+  for (const z of slices) {
+    if (!Number.isInteger(z) || z < 0 || z >= input.followup.dims[2]) {
+      throw new AnetError('INTERNAL', `overlay: slice ${z} outside 0..${input.followup.dims[2] - 1}`);
+    }
+  }
   const cols = Math.max(1, Math.min(cellsPerRow, slices.length));
   const rows = Math.ceil(slices.length / cols);
   const width = Math.max(2 * margin + cols * cellW + (cols - 1) * gap, 560);
@@ -105,7 +110,7 @@ export function renderSliceGrid(
   const footer = FOOTER_TEXT;
   const legendH = wrappedHeight(legendLines, inner, fs - 1 || 1);
   const footerH = wrappedHeight(footer, inner, fs - 1 || 1);
-  const gridH = rows * cellH + (rows - 1) * gap;
+  const gridH = Math.max(0, rows * cellH + (rows - 1) * gap);
   const barW = Math.min(inner, 640);
   const height =
     margin + headerH + gridH + 16 + colourBarHeight(fs - 1 || 1) + 8 + legendH + 8 + footerH + margin;

@@ -83,6 +83,10 @@ describe('renderOverlayMontage / renderSliceOverlays', () => {
     expect(pngs.map((p) => p.name)).toEqual([1, 2, 3].map((z) => `overlay_slice_00${z}.png`));
     expect(decodePng(pngs[0].png).width).toBeGreaterThan(96);
   });
+  it('rejects slices outside the volume and renders an empty slice list as a header-only image', () => {
+    expect(() => renderOverlayMontage({ followup, ternary, slices: [6] })).toThrow(/outside/);
+    expect(decodePng(renderOverlayMontage({ followup, ternary, slices: [] })).height).toBeGreaterThan(50);
+  });
   it('rejects volumes of different grids', () => {
     expect(() => renderOverlayMontage({ followup, ternary: makeVolume([48, 48, 5]) })).toThrow(/dims/);
   });
