@@ -15,9 +15,9 @@ export S3_SECRET_ACCESS_KEY=${S3_SECRET_ACCESS_KEY:-S3RVER}
 export PORT=${PORT:-8080}
 npm run -s db:migrate
 
-npx tsx apps/api/src/server.ts &
+node --import tsx apps/api/src/server.ts &
 API=$!
-npx tsx apps/worker/src/main.ts &
+node --import tsx apps/worker/src/main.ts &
 WORKER=$!
 stop() {
   kill -TERM "$API" "$WORKER" 2>/dev/null || true

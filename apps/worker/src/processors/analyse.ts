@@ -62,6 +62,13 @@ export default async function analyse(
     await store.deletePrefix(artifactPrefix(tenantId, jobId));
     await prisma.artifact.deleteMany({ where: { jobId } });
   };
+  const cancelRequested = async () => {
+    const r = await prisma.job.findUnique({
+      where: { id: jobId },
+      select: { cancelRequestedAt: true, deletedAt: true },
+    });
+    return !r || !!r.cancelRequestedAt || !!r.deletedAt;
+  };
   const finishCancelled = async () => {
     await cleanupPartials();
     const fresh = await prisma.job.findUnique({ where: { id: jobId }, select: { deletedAt: true } });
@@ -153,6 +160,8 @@ export default async function analyse(
         },
       },
     );
+    // The abort message may still sit unread in this busy thread's queue: ask the row directly.
+    if (await cancelRequested()) return finishCancelled();
     if (ac.signal.aborted) throw ac.signal.reason;
     for (const a of artifacts) {
       const key = artifactKey(tenantId, jobId, a.name);
@@ -172,6 +181,8 @@ export default async function analyse(
       });
     }
     await store.deletePrefix(checkpointPrefix(tenantId, jobId));
+    // A cancel or delete that landed during the uploads still wins over success.
+    if (await cancelRequested()) return finishCancelled();
     await transition(
       'succeeded',
       {
