@@ -50,11 +50,11 @@ const lines = [
   `MODIFIED RANO (STRACK 2023): ${res.modifiedRano.class} (${res.modifiedRano.percentChange?.toFixed(1)} %)`,
 ];
 const t1 = performance.now();
-writeFileSync(
-  join(out, 'overlay.png'),
-  renderOverlayMontage({ followup, baseline, ternary: res.ternary, map, lines }),
-);
-const per = renderSliceOverlays({ followup, baseline, ternary: res.ternary, map, lines });
+const reference = mask;
+const referenceLabel = 'BASELINE TUMOUR MASK';
+const input = { followup, baseline, ternary: res.ternary, map, lines, reference, referenceLabel };
+writeFileSync(join(out, 'overlay.png'), renderOverlayMontage(input));
+const per = renderSliceOverlays(input);
 for (const p of per) writeFileSync(join(out, p.name), p.png);
 console.log('render ms', (performance.now() - t1).toFixed(0), per.length, 'slice PNGs');
 console.log('affine', baseline.affine.map((v) => v.toFixed(2)).join(' '), baseline.spacing);

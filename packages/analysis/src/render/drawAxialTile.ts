@@ -10,6 +10,8 @@ export interface TileOverlay {
   /** fill: translucent colour over changed voxels; outline: only their border, anatomy stays visible. */
   mode: 'fill' | 'outline';
   alpha?: number;
+  /** A second mask (non-zero = inside) drawn as a thin outline on top, e.g. the ground-truth change. */
+  contour?: { volume: Volume; colour: [number, number, number] };
 }
 
 /**
@@ -63,6 +65,17 @@ export function drawAxialTile(
         tern[u + 1 + (W + 2) * (v + 1)] = t[base + xi + X * yi];
       }
   }
+  const contour = new Int8Array(overlay?.contour ? (W + 2) * (H + 2) : 0);
+  if (overlay?.contour) {
+    const c = overlay.contour.volume.data;
+    for (let v = 0; v < H; v++)
+      for (let u = 0; u < W; u++) {
+        const xi = Math.round(colX[u] + rowX[v]);
+        const yi = Math.round(colY[u] + rowY[v]);
+        if (xi < 0 || yi < 0 || xi >= X || yi >= Y) continue;
+        contour[u + 1 + (W + 2) * (v + 1)] = c[base + xi + X * yi] !== 0 ? 1 : 0;
+      }
+  }
   for (let v = 0; v < H; v++) {
     const py = oy + v;
     if (py < 0 || py >= cv.height) continue;
@@ -88,6 +101,14 @@ export function drawAxialTile(
       cv.data[o + 3] = 255;
       if (!overlay) continue;
       const k = u + 1 + (W + 2) * (v + 1);
+      if (
+        overlay.contour &&
+        contour[k] &&
+        !(contour[k - 1] && contour[k + 1] && contour[k - W - 2] && contour[k + W + 2])
+      ) {
+        blendPixel(cv, px, py, overlay.contour.colour, 1);
+        continue;
+      }
       const t = tern[k];
       if (t === 0) continue;
       // outline: draw only where a 4-neighbour display pixel shows another value

@@ -16,6 +16,8 @@ import {
 import { drawAxialTile } from './drawAxialTile';
 import { intensityWindow } from './intensityWindow';
 
+const REFERENCE_GREEN: [number, number, number] = [60, 255, 90];
+
 export interface OverlayInput {
   /** Follow-up scan in the map's grid (e.g. the preprocessed follow-up written back to the baseline grid). */
   followup: Volume;
@@ -30,6 +32,10 @@ export interface OverlayInput {
   /** Text lines under the title, e.g. the change in mL and the class. */
   lines?: string[];
   title?: string;
+  /** Optional reference mask (non-zero = inside, e.g. the ground-truth change |gt|) outlined in green on every tile. */
+  reference?: Volume;
+  /** Legend text for the reference outline. */
+  referenceLabel?: string;
 }
 
 function sameGrid(a: Volume, b: Volume): boolean {
@@ -41,6 +47,7 @@ export function checkOverlayInput(input: OverlayInput): void {
     ['baseline', input.baseline],
     ['map', input.map],
     ['ternary', input.ternary],
+    ['reference', input.reference],
   ] as const) {
     if (v && !sameGrid(v, input.followup)) {
       throw new AnetError(
@@ -101,12 +108,16 @@ export function renderSliceGrid(
   const lines = input.lines ?? [];
   const headerH =
     wrappedHeight(title, inner, fs + 1) + 4 + lines.reduce((h, l) => h + wrappedHeight(l, inner, fs), 0) + 8;
+  const contour = input.reference ? { volume: input.reference, colour: REFERENCE_GREEN } : undefined;
   const legendLines = [
     'ORIENTATION: RADIOLOGICAL - PATIENT RIGHT ON IMAGE LEFT, ANTERIOR UP. Z = AXIAL SLICE INDEX (FROM 0).',
     input.baseline
       ? 'LEFT: BASELINE, CHANGE OUTLINED. RIGHT: FOLLOW-UP, CHANGE FILLED.'
       : 'FOLLOW-UP, CHANGE FILLED.',
-  ].join(' ');
+    input.reference ? `GREEN OUTLINE: ${input.referenceLabel ?? 'REFERENCE'}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const footer = FOOTER_TEXT;
   const legendH = wrappedHeight(legendLines, inner, fs - 1 || 1);
   const footerH = wrappedHeight(footer, inner, fs - 1 || 1);
@@ -132,6 +143,7 @@ export function renderSliceGrid(
         map: input.map,
         scale,
         mode: 'outline',
+        contour,
       });
       drawOrientation(cv, tx, cy + labelH, view, fs - 1 || 1);
       tx += view.width + 4;
@@ -142,6 +154,7 @@ export function renderSliceGrid(
       map: input.map,
       scale,
       mode: 'fill',
+      contour,
     });
     drawOrientation(cv, tx, cy + labelH, view, fs - 1 || 1);
   });

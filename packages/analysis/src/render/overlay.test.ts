@@ -91,3 +91,19 @@ describe('renderOverlayMontage / renderSliceOverlays', () => {
     expect(() => renderOverlayMontage({ followup, ternary: makeVolume([48, 48, 5]) })).toThrow(/dims/);
   });
 });
+
+describe('reference outline', () => {
+  it('outlines the reference mask in green on the tiles', () => {
+    const reference = makeVolume(dims, (x, y, z) => +inBox(6, 12, 30, 40, 0, 6)(x, y, z));
+    const green = (png: Uint8Array) => {
+      const img = decodePng(png);
+      let n = 0;
+      for (let i = 0; i < img.data.length; i += 4)
+        if (img.data[i + 1] > 200 && img.data[i] < 100 && img.data[i + 2] < 130) n++;
+      return n;
+    };
+    const withRef = renderOverlayMontage({ followup, baseline, ternary, reference, slices: [2] });
+    const without = renderOverlayMontage({ followup, baseline, ternary, slices: [2] });
+    expect(green(withRef) - green(without)).toBeGreaterThan(40);
+  });
+});
