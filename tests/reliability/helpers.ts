@@ -26,7 +26,6 @@ export async function leftovers(
     'prioritized',
     'completed',
     'failed',
-    'paused',
     'waiting-children',
   ]);
   return { s3, rows, queued: jobs.map((j) => String(j.id)) };
