@@ -100,4 +100,18 @@ describe('analyseMap', () => {
       expect.objectContaining({ code: 'CONFIG_INVALID' }),
     );
   });
+
+  it('ignores change outside a region mask', () => {
+    const map = makeVolume(dims, (x, y, z) =>
+      inBox(12, 18, 12, 18, 0, 6)(x, y, z) ? 1 : inBox(22, 28, 22, 28, 0, 6)(x, y, z) ? -1 : 0,
+    );
+    const region = makeVolume(dims, (x) => (x < 20 ? 1 : 0));
+    const r = analyseMap(map, { regionMask: region });
+    expect(r.change.growthVoxels).toBe(216);
+    expect(r.change.reductionVoxels).toBe(0);
+    expect(analyseMap(map).change.reductionVoxels).toBe(216);
+    expect(() => analyseMap(map, { regionMask: makeVolume([40, 40, 5]) })).toThrow(
+      expect.objectContaining({ code: 'MASK_GRID_MISMATCH' }),
+    );
+  });
 });

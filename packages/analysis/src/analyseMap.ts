@@ -18,6 +18,11 @@ export interface AnalyseMapOptions {
   baselineTumourMask?: Volume;
   /** Baseline enhancing-tumour volume in mL, when no mask is available. */
   baselineVolumeMl?: number;
+  /**
+   * Voxels to analyse (> 0.5 = inside), e.g. the baseline brain mask in the map's grid: change outside it
+   * is ignored before components are counted. Not in the paper (it only drops the in-plane edge).
+   */
+  regionMask?: Volume;
 }
 
 export interface AnalysisResult {
@@ -60,6 +65,16 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     throw new AnetError('INTERNAL', `map has ${map.data.length} voxels but dims ${map.dims.join('×')}`);
   }
   const raw = ternarize(map.data, map.dims, config.threshold, config.edgeMarginVoxels);
+  if (opts.regionMask) {
+    const region = opts.regionMask;
+    if (!sameDims(region.dims, map.dims)) {
+      throw new AnetError(
+        'MASK_GRID_MISMATCH',
+        `region mask dims ${region.dims.join('×')} differ from the map's ${map.dims.join('×')}`,
+      );
+    }
+    for (let i = 0; i < raw.length; i++) if (!(region.data[i] > 0.5)) raw[i] = 0;
+  }
   const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity);
   const counts = countTernary(cleaned.values);
   const vv = voxelVolumeMl(map.spacing);
