@@ -5,11 +5,11 @@ import { createRng } from '@anet/preprocess';
 import { selectBackend } from './backend';
 import { buildGan, criticGrads, criticStep, disposeGan, generatorStep, type StepBatch } from './trainStep';
 
-function tinyCfg(): TrainConfig {
+function tinyCfg(leak = 0.2): TrainConfig {
   return resolveTrainConfig('smoke', {
     grid: [8, 8, 4],
     generator: { base: 2, levels: 2 },
-    critic: { widths: [3, 4], convsPerStage: [1, 2] },
+    critic: { widths: [3, 4], convsPerStage: [1, 2], leak },
     noiseSquare: { size: 2 },
     batch: 2,
   });
@@ -24,10 +24,14 @@ function batchOf(cfg: TrainConfig, seed: number): StepBatch {
   return { b: cfg.batch, h, w, t1, t2, eps: new Float32Array(cfg.batch).map(() => rng.next()) };
 }
 
-describe.each(['wasm', 'cpu'])('WGAN-GP critic loss on %s', (backend) => {
+describe.each([
+  ['wasm', 0],
+  ['wasm', 0.2],
+  ['cpu', 0.2],
+])('WGAN-GP critic loss on %s, leak %s', (backend, leak) => {
   it('has a gradient (through the penalty, a gradient of a gradient) that matches central finite differences', async () => {
-    await selectBackend(backend);
-    const cfg = tinyCfg();
+    await selectBackend(backend as string);
+    const cfg = tinyCfg(leak as number);
     const m = buildGan(cfg, createRng(7));
     const batch = batchOf(cfg, 3);
     const { grads, losses } = criticGrads(m, cfg, batch);
@@ -59,7 +63,10 @@ describe.each(['wasm', 'cpu'])('WGAN-GP critic loss on %s', (backend) => {
         return l;
       };
       const fd = (at(base[j] + h) - at(base[j] - h)) / (2 * h);
+      const fdHalf = (at(base[j] + h / 2) - at(base[j] - h / 2)) / h;
       m.critic.params.tensors[p] = orig;
+      // Two step sizes disagree only when a ReLU kink lies within ±h (the penalty is piecewise smooth): skip those.
+      if (Math.abs(fd - fdHalf) > 0.05 * Math.abs(fd) + 3e-3) continue;
       expect(Math.abs(fd - a[j])).toBeLessThan(0.03 * Math.abs(a[j]) + 3e-3);
       checked++;
     }

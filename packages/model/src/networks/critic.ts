@@ -5,6 +5,7 @@ import { registerAvgPoolGradGradient } from './avgPoolGradGrad';
 import { ParamBuilder, type ParamSet } from './params';
 
 export interface CriticSpec {
+  leak: number;
   /** Per stage: [kernel, bias] indices of each 3×3 conv. */
   stages: Array<Array<[number, number]>>;
   outW: number;
@@ -39,16 +40,20 @@ export function buildCritic(cfg: Pick<TrainConfig, 'critic'>, rng: Rng): Critic 
   });
   const outW = pb.heNormal('out.w', [1, 1, cin, 1], cin);
   const outB = pb.constant('out.b', [1], 0);
-  return { spec: { stages, outW, outB }, params: pb.build() };
+  return { spec: { stages, outW, outB, leak: cfg.critic.leak ?? 0 }, params: pb.build() };
 }
 
-/** D(x) for x [B, H, W, 1] → [B]. Every op here has a second derivative in tfjs (ReLU, conv, avg pool, mean). */
+/** D(x) for x [B, H, W, 1] → [B]. Every op here has a second derivative in tfjs (ReLU, mul/add, conv, avg pool, mean). */
 export function criticForward(spec: CriticSpec, params: tf.Tensor[], x: tf.Tensor4D): tf.Tensor1D {
+  const a = spec.leak;
+  // Leaky ReLU as a·x + (1−a)·relu(x): tf.leakyRelu / tf.maximum have no second derivative in tfjs.
+  const act = (t: tf.Tensor4D): tf.Tensor4D =>
+    a > 0 ? (tf.add(tf.mul(t, a), tf.mul(tf.relu(t), 1 - a)) as tf.Tensor4D) : tf.relu(t);
   let h = x;
   spec.stages.forEach((convs, s) => {
     if (s > 0) h = tf.avgPool(h, 2, 2, 'valid');
     for (const [w, b] of convs)
-      h = tf.relu(tf.add(tf.conv2d(h, params[w] as tf.Tensor4D, 1, 'same'), params[b])) as tf.Tensor4D;
+      h = act(tf.add(tf.conv2d(h, params[w] as tf.Tensor4D, 1, 'same'), params[b]) as tf.Tensor4D);
   });
   const o = tf.add(tf.conv2d(h, params[spec.outW] as tf.Tensor4D, 1, 'same'), params[spec.outB]);
   return tf.mean(o, [1, 2, 3]) as tf.Tensor1D;
