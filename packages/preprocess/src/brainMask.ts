@@ -1,4 +1,5 @@
 import type { Volume } from '@anet/contracts';
+import { gridAxisMap, invertAxisMap, resampleAxisAligned } from './resample';
 
 type Vec3 = [number, number, number];
 
@@ -173,7 +174,9 @@ export function fillHoles3d(mask: Uint8Array, dims: Vec3): void {
   for (let z = 0; z < Z; z++)
     for (let y = 0; y < Y; y++) {
       const row = X * (y + Y * z);
-      if (z === 0 || z === Z - 1 || y === 0 || y === Y - 1) for (let x = 0; x < X; x++) seed(row + x);
+      // A single slice has no z border (2D filling), otherwise every voxel would seed.
+      const zBorder = Z > 1 && (z === 0 || z === Z - 1);
+      if (zBorder || y === 0 || y === Y - 1) for (let x = 0; x < X; x++) seed(row + x);
       else {
         seed(row);
         seed(row + X - 1);
@@ -346,9 +349,26 @@ export interface BrainMaskOptions {
  * and brain thinner than twice the radius (cortex next to the vertex, the brain stem) can be cut off.
  * Dark regions (ventricles, necrosis, sulcal CSF) are kept only when enclosed after the closing.
  * Discs (exact distance transform), radii capped at 6 % of the in-plane field of view. In-plane because a 3D ball removes whole slices of thick-slice clinical scans. It is
- * not HD-BET: supply a mask per scan for paper-grade skull stripping.
+ * not HD-BET: supply a mask per scan for paper-grade skull stripping. Scans ≥ 160 voxels in-plane are
+ * masked at half in-plane resolution.
  */
 export function computeBrainMask(vol: Volume, opts: Partial<BrainMaskOptions> = {}): Volume {
+  const [X, Y, Z] = vol.dims;
+  if (X >= 160 && Y >= 160) {
+    // A mask needs no sub-2 mm detail: build it at half in-plane resolution (¼ of the voxels; the
+    // linear downsampling averages voxel pairs) and bring it back linearly, thresholded at ½.
+    const half: Vec3 = [Math.ceil(X / 2), Math.ceil(Y / 2), Z];
+    const map = gridAxisMap(vol.dims, half);
+    const small = resampleAxisAligned(vol, half, map);
+    const m = computeBrainMask(small, opts);
+    const back = resampleAxisAligned(m, vol.dims, invertAxisMap(map));
+    for (let i = 0; i < back.data.length; i++) back.data[i] = back.data[i] >= 0.5 ? 1 : 0;
+    return { ...vol, data: back.data };
+  }
+  return computeBrainMaskAtResolution(vol, opts);
+}
+
+function computeBrainMaskAtResolution(vol: Volume, opts: Partial<BrainMaskOptions>): Volume {
   const openMm = opts.openingRadiusMm ?? 7;
   const closeMm = opts.closingRadiusMm ?? 5;
   const dims = vol.dims;
