@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AnetClient,
@@ -13,6 +15,7 @@ import {
 import { jobView } from './helpers/jobView';
 import { readBody, sendJson, startServer } from './helpers/startServer';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const TOKEN = 'tok_live_secret_0123456789';
 const fast = { baseDelayMs: 20, maxDelayMs: 200 };
 let closers: Array<() => Promise<void>> = [];
@@ -174,6 +177,45 @@ describe('AnetClient retries', () => {
       names: ['options', 'baseline', 'followup'],
     });
   });
+});
+
+describe('upload memory', () => {
+  it('streams a 384 MiB file with flat memory (peak RSS of the client process < 220 MiB)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'anet-cli-mem-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const size = 384 * 1024 * 1024;
+    await writeFile(join(dir, 'b.nii.gz'), '');
+    await truncate(join(dir, 'b.nii.gz'), size); // sparse: reads as zeros without disk traffic
+    await writeFile(join(dir, 'f.nii.gz'), 'small');
+    let received = 0;
+    const s = await server((req, res) => {
+      req.on('data', (c: Buffer) => (received += c.length));
+      req.on('end', () => sendJson(res, 202, jobView('big')));
+    });
+    // The client runs in its own process, so its peak RSS is not mixed with this sink's.
+    const child = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const p = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(here, 'helpers/uploadChild.ts'),
+          s.url,
+          join(dir, 'b.nii.gz'),
+          join(dir, 'f.nii.gz'),
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(child.code, child.stderr).toBe(0);
+    expect(received).toBeGreaterThan(size);
+    expect(Number(child.stdout.trim())).toBeLessThan(220);
+  }, 180_000);
 });
 
 describe('artifact download', () => {

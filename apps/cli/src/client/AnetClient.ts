@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, openAsBlob } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -21,8 +20,10 @@ import {
 import { AnetHttpError } from './AnetHttpError';
 import { ArtifactChecksumError } from './ArtifactChecksumError';
 import { AnetNetworkError } from './AnetNetworkError';
+import { multipartBody, type MultipartBody, type MultipartPart } from './multipartBody';
 import { redactSecret } from './redactSecret';
 import { sleep } from './sleep';
+import { streamingPost } from './streamingPost';
 import {
   computeBackoffMs,
   DEFAULT_RETRY_POLICY,
@@ -86,8 +87,8 @@ export interface DownloadedArtifact {
 interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
-  /** Built per attempt (a stream body cannot be replayed). */
-  body?: () => RequestInit['body'];
+  /** A streamed multipart body (sent with node:http, see streamingPost); re-opened per attempt. */
+  upload?: MultipartBody;
   signal?: AbortSignal;
   /** false for uploads/downloads, whose duration depends on size. */
   timeout?: boolean;
@@ -129,24 +130,14 @@ export class AnetClient {
     if (idempotencyKey.length > IDEMPOTENCY_KEY_MAX) {
       throw new Error(`Idempotency-Key longer than ${IDEMPOTENCY_KEY_MAX} characters`);
     }
-    // Blobs backed by the files: undici streams them, so a 1 GB scan is never held in memory.
-    const parts: Array<[string, string]> = [
-      ['baseline', input.baseline],
-      ['followup', input.followup],
-    ];
-    if (input.baselineMask) parts.push(['baselineMask', input.baselineMask]);
-    const blobs = await Promise.all(
-      parts.map(([, path]) => openAsBlob(path, { type: 'application/octet-stream' })),
-    );
-    const body = (): FormData => {
-      const form = new FormData();
-      // options first, so the server can validate them before it streams the files.
-      if (input.options) form.append('options', JSON.stringify(input.options));
-      parts.forEach(([field, path], i) => form.append(field, blobs[i], basename(path)));
-      return form;
-    };
+    // options first, so the server can validate them before it streams the files.
+    const parts: MultipartPart[] = [];
+    if (input.options) parts.push({ name: 'options', value: JSON.stringify(input.options) });
+    parts.push({ name: 'baseline', path: input.baseline }, { name: 'followup', path: input.followup });
+    if (input.baselineMask) parts.push({ name: 'baselineMask', path: input.baselineMask });
+    const upload = await multipartBody(parts);
     const res = await this.#request('POST', '/v1/jobs', {
-      body,
+      upload,
       headers: { 'idempotency-key': idempotencyKey },
       signal: input.signal,
       timeout: false,
@@ -288,13 +279,18 @@ export class AnetClient {
       const signal = AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
       let res: Response;
       try {
-        res = await fetch(url, {
-          method,
-          headers,
-          body: opts.body?.(),
-          signal,
-          redirect: opts.redirect ?? 'follow',
-        });
+        res = opts.upload
+          ? await streamingPost(
+              url,
+              {
+                ...headers,
+                'content-type': opts.upload.contentType,
+                'content-length': String(opts.upload.contentLength),
+              },
+              opts.upload.open(),
+              { signal: opts.signal },
+            )
+          : await fetch(url, { method, headers, signal, redirect: opts.redirect ?? 'follow' });
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         const reason = this.#describe(err);

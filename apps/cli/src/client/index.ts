@@ -7,3 +7,5 @@ export * from './redactSecret';
 export * from './retryPolicy';
 export * from './sleep';
 export * from './waitForJob';
+export * from './multipartBody';
+export * from './streamingPost';
