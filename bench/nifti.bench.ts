@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Volume } from '@anet/contracts';
-import { createNiftiValidator, readNifti, readNiftiFile, writeNifti } from '@anet/nifti';
+import { createNiftiValidator, readNifti, readNiftiFile, writeNifti, writeNiftiAsync } from '@anet/nifti';
 
 const DIMS: [number, number, number] = [256, 256, 128];
 const source = process.argv[2] ?? '/work/shared/data/template/ch2.nii.gz';
@@ -104,6 +104,23 @@ for (let r = 0; r < runs; r++) {
   if (back?.data[123456] !== vol.data[123456]) throw new Error('read-back mismatch');
 }
 
+const asyncWriteTimes: number[] = [];
+const asyncWriteCpu: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const t = await timed(() => writeNiftiAsync(vol, { datatype: 'float32' }));
+  asyncWriteTimes.push(t.wall);
+  asyncWriteCpu.push(t.cpu);
+}
+
+const syncTimes: number[] = [];
+const syncCpu: number[] = [];
+for (let r = 0; r < runs; r++) {
+  const file = readFileSync(path);
+  const t = await timed(() => readNifti(file));
+  syncTimes.push(t.wall);
+  syncCpu.push(t.cpu);
+}
+
 const validateTimes: number[] = [];
 const validateCpu: number[] = [];
 for (let r = 0; r < runs; r++) {
@@ -168,7 +185,21 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 );
-line('read + decode (readNiftiFile)', tRead, fastest(readTimes), median(readCpu), 0.3, nib?.load);
+line(
+  'read + decode (readNiftiFile, async inflate)',
+  tRead,
+  fastest(readTimes),
+  median(readCpu),
+  0.3,
+  nib?.load,
+);
+line(
+  'read + decode (readNifti on bytes, sync inflate)',
+  median(syncTimes),
+  fastest(syncTimes),
+  median(syncCpu),
+  0.3,
+);
 line(
   'write (writeNifti float32, gzip level 1, Z_RLE)',
   tWrite,
@@ -176,6 +207,13 @@ line(
   median(writeCpu),
   0.5,
   nib?.save,
+);
+line(
+  'write (writeNiftiAsync / writeNiftiFile, thread pool)',
+  median(asyncWriteTimes),
+  fastest(asyncWriteTimes),
+  median(asyncWriteCpu),
+  0.5,
 );
 line('streaming validation (64 KiB pushes)', tValidate, fastest(validateTimes), median(validateCpu));
 if (!nib) console.log(`nibabel baseline skipped: ${PYTHON} failed: ${py.stderr.trim().split('\n').pop()}`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildNiftiCorpus } from './buildNiftiCorpus';
 import { createNiftiValidator, validateNifti } from './createNiftiValidator';
-import { readNifti } from './readNifti';
+import { readNifti, readNiftiAsync } from './readNifti';
 
 const corpus = buildNiftiCorpus();
 
@@ -54,15 +54,22 @@ describe('NIfTI corpus', () => {
   for (const entry of corpus) {
     it(`${entry.name} (${entry.description}) → ${entry.expect}`, async () => {
       expect(codeOf(() => readNifti(entry.bytes))).toBe(entry.expect);
+      expect(
+        await readNiftiAsync(entry.bytes).then(
+          () => 'ok',
+          (err: unknown) => (err instanceof AnetError ? err.code : String(err)),
+        ),
+      ).toBe(entry.expect);
       expect(codeOf(() => validateNifti(entry.bytes))).toBe(entry.expect);
       for (const seed of [1, 2, 3]) expect(await streamed(entry.bytes, seed)).toBe(entry.expect);
     });
   }
 
   for (const entry of corpus.filter((e) => e.truth)) {
-    it(`${entry.name} decodes to the values and geometry it was built with`, () => {
+    it(`${entry.name} decodes to the values and geometry it was built with`, async () => {
       const truth = entry.truth!;
       const vol = readNifti(entry.bytes);
+      expect(await readNiftiAsync(entry.bytes)).toEqual(vol);
       expect(vol.dims).toEqual(truth.dims);
       expect(vol.spacing).toEqual(truth.spacing);
       vol.affine.forEach((x, i) => expect(x).toBeCloseTo(truth.affine[i], 5));

@@ -1,5 +1,6 @@
 import { AnetError } from '@anet/contracts';
-import { constants, gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, gunzip, gunzipSync } from 'node:zlib';
 
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -38,6 +39,17 @@ export function gunzipCapped(gz: Uint8Array, cap: number): Uint8Array {
     throw mapZlibError(err, cap);
   }
 }
+
+/** `gunzipCapped` on the libuv thread pool. */
+export async function gunzipCappedAsync(gz: Uint8Array, cap: number): Promise<Uint8Array> {
+  try {
+    return await gunzipAsync(gz, { maxOutputLength: cap });
+  } catch (err) {
+    throw mapZlibError(err, cap);
+  }
+}
+
+const gunzipAsync = promisify(gunzip);
 
 /** zlib's failures as NIfTI codes (shared by the sync reader and the streaming validator). */
 export function mapZlibError(err: unknown, cap: number): AnetError {

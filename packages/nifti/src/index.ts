@@ -6,8 +6,8 @@ export type {
   NiftiVolume,
   NiftiWriteDatatype,
 } from './niftiTypes';
-export { readNifti, readNiftiFile } from './readNifti';
-export { writeNifti, writeNiftiFile, type NiftiWriteOptions } from './writeNifti';
+export { readNifti, readNiftiAsync, readNiftiFile } from './readNifti';
+export { writeNifti, writeNiftiAsync, writeNiftiFile, type NiftiWriteOptions } from './writeNifti';
 export {
   createNiftiValidator,
   validateNifti,

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildNiftiCorpus } from './buildNiftiCorpus';
 import { readNifti, readNiftiFile } from './readNifti';
-import { writeNifti, writeNiftiFile } from './writeNifti';
+import { writeNifti, writeNiftiAsync, writeNiftiFile } from './writeNifti';
 
 const corpus = buildNiftiCorpus();
 const oblique = (): number[] => {
@@ -130,8 +130,11 @@ describe('writeNifti', () => {
   it('writes and reads files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'anet-nifti-'));
     try {
-      const vol = volume((i) => i / 3);
+      const vol = volume((i) => Math.round(i / 3));
       await writeNiftiFile(join(dir, 'v.nii.gz'), vol, { datatype: 'float32' });
+      expect(await writeNiftiAsync(vol, { datatype: 'int16' })).toEqual(
+        writeNifti(vol, { datatype: 'int16' }),
+      );
       const back = await readNiftiFile(join(dir, 'v.nii.gz'));
       expect(Array.from(back.data)).toEqual(Array.from(vol.data));
       await expect(readNiftiFile(join(dir, 'v.nii.gz'), { maxBytes: 10 })).rejects.toMatchObject({

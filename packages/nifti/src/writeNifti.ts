@@ -1,7 +1,8 @@
 import { AnetError, type Volume } from '@anet/contracts';
 import { writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, gzip, gzipSync } from 'node:zlib';
 import { CODE_BY_DATATYPE } from './datatypes';
 import { affineToQuaternion, niftiAffine } from './niftiAffine';
 import type { NiftiMeta, NiftiWriteDatatype } from './niftiTypes';
@@ -32,6 +33,33 @@ const RANGE: Record<NiftiWriteDatatype, [number, number]> = {
  * Integer datatypes round to nearest; a value that does not fit is an error, never clipped silently.
  */
 export function writeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteOptions): Uint8Array {
+  return gzipSync(encodeNifti(vol, opts), gzipOptions(opts));
+}
+
+/** `writeNifti` with the compression on the libuv thread pool (the event loop stays free). */
+export async function writeNiftiAsync(
+  vol: Volume & { meta?: NiftiMeta },
+  opts: NiftiWriteOptions,
+): Promise<Uint8Array> {
+  return gzipAsync(encodeNifti(vol, opts), gzipOptions(opts));
+}
+
+export async function writeNiftiFile(
+  path: string,
+  vol: Volume & { meta?: NiftiMeta },
+  opts: NiftiWriteOptions,
+): Promise<void> {
+  await writeFile(path, await writeNiftiAsync(vol, opts));
+}
+
+const gzipAsync = promisify(gzip);
+
+// Z_RLE: float MRI has few long-distance matches, so run-length-only deflate is ~2× faster than the
+// default strategy at the same or smaller size (and smaller for int8/uint8 maps: long zero runs).
+const gzipOptions = (opts: NiftiWriteOptions) => ({ level: opts.level ?? 1, strategy: constants.Z_RLE });
+
+/** The uncompressed .nii bytes. */
+function encodeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteOptions): Uint8Array {
   const [nx, ny, nz] = vol.dims;
   const n = nx * ny * nz;
   if (vol.data.length !== n) {
@@ -43,20 +71,9 @@ export function writeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteO
   const like = opts.like ?? vol.meta;
   const bpv = opts.datatype === 'float32' ? 4 : opts.datatype === 'int16' ? 2 : 1;
   const file = new Uint8Array(VOX_OFFSET + n * bpv);
-  const view = new DataView(file.buffer);
-  writeHeader(view, vol, like, opts.datatype, bpv);
+  writeHeader(new DataView(file.buffer), vol, like, opts.datatype, bpv);
   writeVoxels(file, vol.data, opts.datatype);
-  // Z_RLE: float MRI has few long-distance matches, so run-length-only deflate is ~2× faster than the
-  // default strategy at the same or smaller size (and smaller for int8/uint8 maps: long zero runs).
-  return gzipSync(file, { level: opts.level ?? 1, strategy: constants.Z_RLE });
-}
-
-export async function writeNiftiFile(
-  path: string,
-  vol: Volume & { meta?: NiftiMeta },
-  opts: NiftiWriteOptions,
-): Promise<void> {
-  await writeFile(path, writeNifti(vol, opts));
+  return file;
 }
 
 function writeHeader(
