@@ -75,7 +75,9 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     }
     for (let i = 0; i < raw.length; i++) if (!(region.data[i] > 0.5)) raw[i] = 0;
   }
-  const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity);
+  const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity, {
+    inPlace: true,
+  });
   const counts = countTernary(cleaned.values);
   const vv = voxelVolumeMl(map.spacing);
 

@@ -106,4 +106,12 @@ describe('removeSmallComponents against labelComponents', () => {
       }
     }
   });
+  it('cleans in place when asked, with the same result', () => {
+    const v = Int8Array.from([1, 1, 0, -1, 0, 0, 1, 1, 1, 1]);
+    const copy = removeSmallComponents(v, [10, 1, 1], 2);
+    const same = removeSmallComponents(v, [10, 1, 1], 2, 26, { inPlace: true });
+    expect(same.values).toBe(v);
+    expect(Array.from(v)).toEqual(Array.from(copy.values));
+    expect(Array.from(v)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  });
 });

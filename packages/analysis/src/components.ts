@@ -97,12 +97,14 @@ export function removeSmallComponents(
   dims: readonly [number, number, number],
   maxRemovedVoxels: number,
   connectivity: Connectivity = 26,
+  opts: { inPlace?: boolean } = {},
 ): { values: Int8Array; keptComponents: number; removedComponents: number; removedVoxels: number } {
   const [X, Y, Z] = dims;
   const XY = X * Y;
   const n = XY * Z;
   if (values.length !== n) throw new RangeError(`values has ${values.length} voxels, dims say ${n}`);
-  const out = values.slice();
+  // inPlace: the caller owns `values` (analyseMap's fresh ternary) and saves a full-volume copy
+  const out = opts.inPlace ? values : values.slice();
   const offs = neighbourOffsets(connectivity);
   const no = offs.length;
   const odx = Int32Array.from(offs, (o) => o[0]);
