@@ -14,6 +14,7 @@ import { readNifti, writeNifti } from '@anet/nifti';
 import { makePhantomPair } from '@anet/preprocess';
 import { jobPrefix, type ObjectStore } from '@anet/api/storage';
 import { AnetClient } from '../../apps/cli/src/client';
+import { findDcm2niix } from '../../apps/cli/src/dicom';
 import { buildTestApp, freshQueueName, newTenantKey, testPrisma, testStore } from '../service/helpers';
 import { compareWithDicom, readDicomSlices } from './helpers/dicomSlices';
 import { jsonLines, runCli } from './helpers/runCli';
@@ -141,43 +142,48 @@ describe('anet CLI ↔ real API', { timeout: 300_000 }, () => {
     expect(await jobsWithRef('int-bad')).toHaveLength(0);
   });
 
-  it('submit from a DICOM series folder: only the converted NIfTI reaches storage, equal to the phantom', async () => {
-    const pair = makePhantomPair({ seed: 5, dims: [40, 40, 20] });
-    const toInt16 = (d: Float32Array) => Int16Array.from(d, (v) => Math.round(v * 1000));
-    const geo = {
-      origin: [-30, -28, -12] as [number, number, number],
-      rowDir: [1, 0, 0] as [number, number, number],
-      colDir: [0, 1, 0] as [number, number, number],
-      pixelSpacing: [1.2, 1.2] as [number, number],
-      sliceSpacing: 2,
-    };
-    const dicomB = join(dir, 'dicom', 'baseline');
-    const dicomF = join(dir, 'dicom', 'followup');
-    await writeDicomSeries(dicomB, { data: toInt16(pair.baseline.data), dims: pair.baseline.dims }, geo, {
-      seriesUid: '2.25.7001',
-      seriesNumber: 4,
-    });
-    await writeDicomSeries(dicomF, { data: toInt16(pair.followup.data), dims: pair.followup.dims }, geo, {
-      seriesUid: '2.25.7002',
-      seriesNumber: 4,
-    });
-    const r = await cli(['submit', '--baseline', dicomB, '--followup', dicomF, '--ref', 'int-dicom']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/baseline: DICOM folder .*using 2\.25\.7001 \(series 4, 20 slices, 40×40×20\)/);
-    const id = r.stdout.trim();
-    const keys = (await store.list(jobPrefix(tenant.tenantId, id))).map((o) => o.key);
-    expect(keys).toContain(`${jobPrefix(tenant.tenantId, id)}inputs/baseline`);
-    const stored = readNifti(await store.getBytes(`${jobPrefix(tenant.tenantId, id)}inputs/baseline`));
-    const cmp = compareWithDicom(stored, await readDicomSlices(dicomB));
-    expect(cmp).toMatchObject({ compared: 40 * 40 * 20, unmatchedSlices: 0, maxValueErr: 0 });
-    expect(cmp.maxInPlaneErr).toBeLessThan(1e-3);
-    // The upload was NIfTI (magic 'n+1'), never a DICOM file ('DICM' at 128).
-    const raw = await store.getBytes(`${jobPrefix(tenant.tenantId, id)}inputs/baseline`);
-    expect(Buffer.from(raw).includes(Buffer.from('DICM'))).toBe(false);
-    await client()
-      .cancelJob(id)
-      .catch(() => undefined);
-  });
+  it.skipIf(!findDcm2niix())(
+    'submit from a DICOM series folder: only the converted NIfTI reaches storage, equal to the phantom',
+    async () => {
+      const pair = makePhantomPair({ seed: 5, dims: [40, 40, 20] });
+      const toInt16 = (d: Float32Array) => Int16Array.from(d, (v) => Math.round(v * 1000));
+      const geo = {
+        origin: [-30, -28, -12] as [number, number, number],
+        rowDir: [1, 0, 0] as [number, number, number],
+        colDir: [0, 1, 0] as [number, number, number],
+        pixelSpacing: [1.2, 1.2] as [number, number],
+        sliceSpacing: 2,
+      };
+      const dicomB = join(dir, 'dicom', 'baseline');
+      const dicomF = join(dir, 'dicom', 'followup');
+      await writeDicomSeries(dicomB, { data: toInt16(pair.baseline.data), dims: pair.baseline.dims }, geo, {
+        seriesUid: '2.25.7001',
+        seriesNumber: 4,
+      });
+      await writeDicomSeries(dicomF, { data: toInt16(pair.followup.data), dims: pair.followup.dims }, geo, {
+        seriesUid: '2.25.7002',
+        seriesNumber: 4,
+      });
+      const r = await cli(['submit', '--baseline', dicomB, '--followup', dicomF, '--ref', 'int-dicom']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /baseline: DICOM folder .*using 2\.25\.7001 \(series 4, 20 slices, 40×40×20\)/,
+      );
+      const id = r.stdout.trim();
+      const keys = (await store.list(jobPrefix(tenant.tenantId, id))).map((o) => o.key);
+      expect(keys).toContain(`${jobPrefix(tenant.tenantId, id)}inputs/baseline`);
+      const stored = readNifti(await store.getBytes(`${jobPrefix(tenant.tenantId, id)}inputs/baseline`));
+      const cmp = compareWithDicom(stored, await readDicomSlices(dicomB));
+      expect(cmp).toMatchObject({ compared: 40 * 40 * 20, unmatchedSlices: 0, maxValueErr: 0 });
+      expect(cmp.maxInPlaneErr).toBeLessThan(1e-3);
+      // The upload was NIfTI (magic 'n+1'), never a DICOM file ('DICM' at 128).
+      const raw = await store.getBytes(`${jobPrefix(tenant.tenantId, id)}inputs/baseline`);
+      expect(Buffer.from(raw).includes(Buffer.from('DICM'))).toBe(false);
+      await client()
+        .cancelJob(id)
+        .catch(() => undefined);
+    },
+  );
 
   it('retries through a proxy that injects 503s and loses the response to the upload: exactly one job', async () => {
     let posts = 0;
