@@ -64,23 +64,8 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
   if (map.data.length !== X * Y * Z) {
     throw new AnetError('INTERNAL', `map has ${map.data.length} voxels but dims ${map.dims.join('×')}`);
   }
-  const raw = ternarize(map.data, map.dims, config.threshold, config.edgeMarginVoxels);
-  if (opts.regionMask) {
-    const region = opts.regionMask;
-    if (!sameDims(region.dims, map.dims)) {
-      throw new AnetError(
-        'MASK_GRID_MISMATCH',
-        `region mask dims ${region.dims.join('×')} differ from the map's ${map.dims.join('×')}`,
-      );
-    }
-    for (let i = 0; i < raw.length; i++) if (!(region.data[i] > 0.5)) raw[i] = 0;
-  }
-  const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity, {
-    inPlace: true,
-  });
-  const counts = countTernary(cleaned.values);
   const vv = voxelVolumeMl(map.spacing);
-
+  // inputs are checked before the heavy work, so bad input fails fast
   let baseline: AnalysisResult['baseline'] = { ml: null, voxels: null, source: 'none' };
   if (opts.baselineTumourMask) {
     const mask = opts.baselineTumourMask;
@@ -99,6 +84,22 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     }
     baseline = { ml, voxels: null, source: 'number' };
   }
+
+  const raw = ternarize(map.data, map.dims, config.threshold, config.edgeMarginVoxels);
+  if (opts.regionMask) {
+    const region = opts.regionMask;
+    if (!sameDims(region.dims, map.dims)) {
+      throw new AnetError(
+        'MASK_GRID_MISMATCH',
+        `region mask dims ${region.dims.join('×')} differ from the map's ${map.dims.join('×')}`,
+      );
+    }
+    for (let i = 0; i < raw.length; i++) if (!(region.data[i] > 0.5)) raw[i] = 0;
+  }
+  const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity, {
+    inPlace: true,
+  });
+  const counts = countTernary(cleaned.values);
 
   const change = {
     voxels: counts.voxels,
