@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyMask,
   computeBrainMask,
+  dropSmallIslandsPerSlice,
   fillHoles3d,
   fillHolesPerSlice,
   keepLargestComponent,
@@ -103,6 +104,19 @@ describe('morphology and components', () => {
     expect(count(m)).toBe(343);
     fillHoles3d(open, dims);
     expect(open[idx(4, 4, 4)]).toBe(0);
+  });
+
+  it('dropSmallIslandsPerSlice removes islands below the fraction of the largest in each slice', () => {
+    const m = new Uint8Array(729);
+    for (let y = 0; y < 5; y++) for (let x = 0; x < 5; x++) m[idx(x, y, 2)] = 1; // 25
+    m[idx(8, 8, 2)] = 1; // 1 < 0.1·25
+    for (let y = 7; y < 9; y++) for (let x = 7; x < 9; x++) m[idx(x, y - 7, 2)] = 1; // 4 ≥ 2.5: kept
+    m[idx(8, 8, 5)] = 1; // alone in its slice: the largest there, kept
+    dropSmallIslandsPerSlice(m, dims, 0.1);
+    expect(m[idx(8, 8, 2)]).toBe(0);
+    expect(m[idx(7, 0, 2)]).toBe(1);
+    expect(m[idx(8, 8, 5)]).toBe(1);
+    expect(count(m)).toBe(25 + 4 + 1);
   });
 
   it('fillHolesPerSlice fills a tube that is open at the top and bottom of the stack', () => {

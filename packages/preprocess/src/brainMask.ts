@@ -158,6 +158,50 @@ export function keepLargestComponent(mask: Uint8Array, dims: Vec3): number {
   return bestSize;
 }
 
+/**
+ * Per axial slice, removes 4-connected islands smaller than `fraction` of that slice's largest one
+ * (in place): scalp fragments that reach the brain only through other slices.
+ */
+export function dropSmallIslandsPerSlice(mask: Uint8Array, dims: Vec3, fraction: number): void {
+  const [X, Y, Z] = dims;
+  const XY = X * Y;
+  const label = new Int32Array(XY);
+  const queue = new Int32Array(XY);
+  const sizes: number[] = [0];
+  for (let z = 0; z < Z; z++) {
+    const m = mask.subarray(z * XY, (z + 1) * XY);
+    label.fill(0);
+    sizes.length = 1;
+    for (let s0 = 0; s0 < XY; s0++) {
+      if (!m[s0] || label[s0]) continue;
+      const id = sizes.length;
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = s0;
+      label[s0] = id;
+      while (head < tail) {
+        const i = queue[head++];
+        const y = (i / X) | 0;
+        const x = i - y * X;
+        for (const j of [
+          x > 0 ? i - 1 : -1,
+          x < X - 1 ? i + 1 : -1,
+          y > 0 ? i - X : -1,
+          y < Y - 1 ? i + X : -1,
+        ]) {
+          if (j >= 0 && m[j] && !label[j]) {
+            label[j] = id;
+            queue[tail++] = j;
+          }
+        }
+      }
+      sizes.push(tail);
+    }
+    const largest = Math.max(0, ...sizes);
+    for (let i = 0; i < XY; i++) if (label[i] && sizes[label[i]] < fraction * largest) m[i] = 0;
+  }
+}
+
 /** Fills every background region not 6-connected to the volume border (3D holes), in place. */
 export function fillHoles3d(mask: Uint8Array, dims: Vec3): void {
   const [X, Y, Z] = dims;
@@ -342,7 +386,8 @@ export interface BrainMaskOptions {
 /**
  * Our own brain mask when none is supplied: Li threshold → in-plane erosion (opening radius) →
  * largest 6-connected 3D component → dilation by the same radius (an opening restricted to that
- * component) → in-plane closing → 3D and per-slice hole filling.
+ * component) → in-plane closing → per-slice removal of islands < 10 % of the slice's largest → 3D and
+ * per-slice hole filling.
  *
  * Limits (read before trusting it): it works when the dark skull separates brain from scalp by about
  * the opening radius; where scalp, orbits or neck muscle touch the brain over a wider area they stay in,
@@ -392,6 +437,7 @@ function computeBrainMaskAtResolution(vol: Volume, opts: Partial<BrainMaskOption
   }
   disc(m, closeMm, 'dilate');
   disc(m, closeMm, 'erode');
+  dropSmallIslandsPerSlice(m, dims, 0.1);
   fillHoles3d(m, dims);
   fillHolesPerSlice(m, dims);
   const data = new Float32Array(m.length);
