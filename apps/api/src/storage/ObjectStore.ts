@@ -49,7 +49,8 @@ export class ObjectStore {
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
-      queueSize: 2,
+      // One 5 MiB part in flight per stream: 8 concurrent 2-file uploads then buffer ~80 MiB, not 160.
+      queueSize: 1,
       partSize: 5 * 1024 * 1024,
       leavePartsOnError: false,
     });
