@@ -93,3 +93,61 @@ export function parseRawResponse(text: string): { status: number; body: unknown 
   }
   return { status, body };
 }
+
+/** A TCP proxy we can cut (every open connection reset, new ones refused at once) and restore. */
+export interface CuttableProxy {
+  port: number;
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function cuttableProxy(targetHost: string, targetPort: number): Promise<CuttableProxy> {
+  const { createServer, connect: tcp } = await import('node:net');
+  const open = new Set<import('node:net').Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) return client.resetAndDestroy();
+    const upstream = tcp(targetPort, targetHost);
+    open.add(client);
+    open.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as { port: number }).port,
+    cut() {
+      down = true;
+      for (const s of open) s.resetAndDestroy();
+      open.clear();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of open) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A free TCP port on loopback (for child processes that need a fixed one). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
