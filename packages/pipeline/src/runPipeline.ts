@@ -183,6 +183,8 @@ export async function runPipeline(
     config: config.analysis,
     baselineTumourMask: mask,
     baselineVolumeMl: inputs.baselineVolumeMl,
+    // The method sees skull-stripped scans only (DESIGN §1), so change is counted inside the brain.
+    regionMask: toNative(pp.baselineBrainMask, pp.record, { interpolation: 'nearest' }),
   });
   const like = baseline.meta;
   const artifacts: PipelineArtifact[] = [
@@ -210,7 +212,8 @@ export async function runPipeline(
   ];
   const overlayInput = {
     followup: toNative(pp.followup, pp.record, { interpolation: 'linear' }),
-    baseline: toNative(pp.baseline, pp.record, { interpolation: 'linear' }),
+    // The native baseline is already in the map's grid and sharper than the working grid brought back.
+    baseline: baseline as Volume,
     ternary: analysis.ternary,
     map,
     threshold: config.analysis.threshold,
