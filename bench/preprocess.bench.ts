@@ -3,14 +3,22 @@
  * Run: npx tsx bench/preprocess.bench.ts [dataDir]   (default /work/shared/data/tcia-pairs)
  * Prints each figure beside its target, the Debian-python baseline (same files, same process tree) and
  * ratios; writes bench/montage-pair01.png. Timings on a shared 2-core box are noisy.
+ * PHANTOM_OUT=dir also writes a phantom pair (growth ×2) as NIfTI there, to look at in a viewer.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { Volume } from '@anet/contracts';
-import { readNiftiFile } from '@anet/nifti';
-import { createRng, percentiles, preprocessPair, sampleAugmentedSlice, toNative } from '@anet/preprocess';
+import { readNiftiFile, writeNiftiFile } from '@anet/nifti';
+import {
+  createRng,
+  makePhantomPair,
+  percentiles,
+  preprocessPair,
+  sampleAugmentedSlice,
+  toNative,
+} from '@anet/preprocess';
 
 const dataDir = process.argv[2] ?? '/work/shared/data/tcia-pairs';
 const GRID: [number, number, number] = [256, 256, 128];
@@ -185,4 +193,18 @@ for (const r of errRows) console.log(r);
   console.log(
     '\nwrote bench/montage-pair01.png (rows: working z = 40, 56, 72, 88; cols: raw t1, raw t2, preprocessed t1, preprocessed t2)',
   );
+}
+
+if (process.env.PHANTOM_OUT) {
+  const dir = process.env.PHANTOM_OUT;
+  const ph = makePhantomPair({ seed: 1, change: 2 });
+  for (const [name, vol, datatype] of [
+    ['baseline', ph.baseline, 'float32'],
+    ['followup', ph.followup, 'float32'],
+    ['baseline_tumour', ph.baselineTumour, 'uint8'],
+    ['followup_tumour', ph.followupTumour, 'uint8'],
+    ['followup_tumour_in_baseline', ph.followupTumourInBaseline, 'uint8'],
+  ] as const)
+    await writeNiftiFile(join(dir, `${name}.nii.gz`), vol, { datatype });
+  console.log(`wrote phantom pair (change ${ph.truth.changeFactor.toFixed(2)}) to ${dir}`);
 }
