@@ -1,5 +1,5 @@
 import { AnetError } from '@anet/contracts';
-import { AnetHttpError, AnetNetworkError } from '../client';
+import { AnetHttpError, AnetNetworkError, ArtifactChecksumError } from '../client';
 import { InterruptedError } from './InterruptedError';
 import { JobFailedError } from './JobFailedError';
 import { UsageError } from './UsageError';
@@ -36,6 +36,13 @@ export function describeError(err: unknown): {
       code: 'NETWORK_UNREACHABLE',
       message: err.message,
       hint: 'check --url / ANET_URL and the network',
+    };
+  }
+  if (err instanceof ArtifactChecksumError) {
+    return {
+      code: 'ARTIFACT_CHECKSUM_MISMATCH',
+      message: err.message,
+      hint: 'the download was corrupted twice: run `anet fetch` again',
     };
   }
   if (err instanceof JobFailedError) {
