@@ -1,6 +1,7 @@
 import { resolveTrainConfig, type TrainConfig, type TrainConfigOverrides } from '@anet/contracts';
 import { createRng } from '@anet/preprocess';
 import { selectBackend } from './backend';
+import { createParallelRunner } from './parallelStepRunner';
 import { criticFlops } from './networks/critic';
 import { generatorFlops } from './networks/generator';
 import { buildGan, criticStep, disposeGan, generatorStep, type StepBatch } from './trainStep';
@@ -15,6 +16,8 @@ export interface BenchOptions {
   /** Timed steps of each kind after one warm-up step. */
   steps: number;
   batch?: number;
+  /** Data-parallel replicas (worker threads incl. this one); needs batch ≥ workers. */
+  workers?: number;
   backend?: string;
   overrides?: TrainConfigOverrides;
 }
@@ -24,6 +27,7 @@ export interface BenchResult {
   size: number;
   base: number;
   batch: number;
+  workers: number;
   criticMs: number;
   generatorMs: number;
   /** Estimated FLOPs per step (see stepFlops). */
@@ -74,15 +78,19 @@ export async function benchSteps(opts: BenchOptions): Promise<BenchResult> {
   });
   const tc: number[] = [];
   const tg: number[] = [];
+  const workers = Math.min(opts.workers ?? 1, cfg.batch);
+  const runner = workers > 1 ? await createParallelRunner(m, cfg, workers) : undefined;
   try {
     for (let i = 0; i <= opts.steps; i++) {
       const bc = batch();
       let t = performance.now();
-      criticStep(m, cfg, bc);
+      if (runner) await runner.critic(bc);
+      else criticStep(m, cfg, bc);
       const c = performance.now() - t;
       const bg = batch();
       t = performance.now();
-      generatorStep(m, cfg, bg);
+      if (runner) await runner.generator(bg);
+      else generatorStep(m, cfg, bg);
       const g = performance.now() - t;
       if (i > 0) {
         tc.push(c);
@@ -90,6 +98,7 @@ export async function benchSteps(opts: BenchOptions): Promise<BenchResult> {
       }
     }
   } finally {
+    await runner?.close();
     disposeGan(m);
   }
   const f = stepFlops(cfg, opts.size, opts.size);
@@ -100,6 +109,7 @@ export async function benchSteps(opts: BenchOptions): Promise<BenchResult> {
     size: opts.size,
     base: cfg.generator.base,
     batch: cfg.batch,
+    workers,
     criticMs,
     generatorMs,
     criticGflop: f.critic / 1e9,
