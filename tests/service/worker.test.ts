@@ -206,6 +206,42 @@ describe('worker', { timeout: 300_000 }, () => {
     uninterrupted = { map: map.data, changeMl: done.result!.changeMl };
   });
 
+  it('fails a bad-input job at once with its code, without retries', async () => {
+    const { app, tenant } = await setup();
+    await inProcessWorker(app.config.QUEUE_NAME);
+    // Valid NIfTI files (the API accepts them) that cannot be one head imaged twice: 10× voxel size.
+    const far = makePhantomPair({ seed: 12, dims: [40, 40, 16], spacing: [1, 1, 10] });
+    const { payload, headers } = multipart(
+      jobParts({
+        baseline: inputs.baseline,
+        followup: writeNifti(far.followup, { datatype: 'float32' }),
+        options: { profile: 'smoke' },
+      }),
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload,
+      headers: { ...headers, ...bearer(tenant.key) },
+    });
+    expect(res.statusCode).toBe(202);
+    const id = res.json().id as string;
+    const done = await waitFor('failed', async () => {
+      const j = await getJob(app, tenant.key, id);
+      return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
+    });
+    expect(done.status).toBe('failed');
+    expect(done.error?.code).toBe('STUDY_INCOMPATIBLE');
+    expect(done.attempts).toBe(1);
+    // The row is written before the processor throws; BullMQ records the failure just after.
+    const bull = await waitFor('BullMQ failure', async () => {
+      const j = await app.queue.getJob(id);
+      return j && (await j.getState()) === 'failed' && j;
+    });
+    expect(bull.attemptsMade).toBe(1);
+    expect(bull.failedReason).toMatch(/^STUDY_INCOMPATIBLE/);
+  });
+
   it('cancels a running job at the next step and removes its checkpoints and partial artifacts', async () => {
     const { app, tenant } = await setup();
     await inProcessWorker(app.config.QUEUE_NAME);
