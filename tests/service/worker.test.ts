@@ -271,6 +271,33 @@ describe('worker', { timeout: 300_000 }, () => {
     expect(keys.sort()).toEqual(['inputs/baseline', 'inputs/followup']);
   });
 
+  it('DELETE of a running job stops it and leaves nothing of it in S3', async () => {
+    const { app, tenant } = await setup();
+    await inProcessWorker(app.config.QUEUE_NAME);
+    const job = await submit(app, tenant.key, {
+      profile: 'smoke',
+      clientReference: 'to-erase',
+      overrides: { epochs: 5000, checkpointEvery: 1 },
+    });
+    await waitFor(
+      'training with a checkpoint',
+      async () => (await checkpointEpochs(tenant.tenantId, job.id)).length > 0,
+    );
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/v1/jobs/${job.id}`,
+      headers: bearer(tenant.key),
+    });
+    expect(res.statusCode).toBe(204);
+    const row = await waitFor('worker to stop', async () => {
+      const r = await prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+      return r.status === 'cancelled' && r;
+    });
+    expect(row).toMatchObject({ clientReference: null, baselineKey: '', followupKey: '' });
+    expect(await store.list(`tenants/${tenant.tenantId}/jobs/${job.id}/`)).toEqual([]);
+    expect(await prisma.artifact.count({ where: { jobId: job.id } })).toBe(0);
+  });
+
   it('survives SIGTERM (checkpoint, release, exit 0) and SIGKILL (resumes from the latest checkpoint) with the uninterrupted result', async () => {
     const { app, tenant } = await setup();
     const q = app.config.QUEUE_NAME;
