@@ -140,5 +140,9 @@ describe('preprocessPair', () => {
     expect(() => toNative(ph.baseline, pre.record)).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED' }),
     );
+    const empty = { ...ph.followupBrainMask, data: new Float32Array(ph.followupBrainMask.data.length) };
+    expect(() => preprocessPair(ph.baseline, ph.followup, { grid, followupBrainMask: empty })).toThrow(
+      /follow-up brain mask is empty/,
+    );
   });
 });

@@ -129,6 +129,11 @@ export function preprocessPair(
     mask: Volume,
     supplied: boolean,
   ) => {
+    if (!mask.data.some((v) => v > 0)) {
+      // Skull-stripping with an empty mask would train on zeros.
+      const which = native === baseline ? 'baseline' : 'follow-up';
+      throw new AnetError('VALIDATION_FAILED', `the ${which} brain mask is empty in the working grid`);
+    }
     const shift = centringShift(mask);
     const m = shiftVolume(mask, shift);
     const v = applyMask(shiftVolume(norm, shift), m);
