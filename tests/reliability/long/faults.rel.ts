@@ -4,7 +4,7 @@
 // and SIGKILL (resumes from the latest checkpoint) …"), not repeated here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,8 @@ let prisma: PrismaClient;
 let store: ObjectStore;
 const cleanups: Array<() => Promise<unknown>> = [];
 const ledger: string[] = [];
+/** Totals over the fault tests that ran (bench/reliability.bench.ts reads them). */
+const tally = { faultsInjected: 0, jobsSubmitted: 0, jobsLost: 0, orphanObjects: 0 };
 let pgDuring: Array<{ status: number; code?: string; ms: number }> = [];
 
 beforeAll(() => {
@@ -53,6 +55,8 @@ afterEach(async () => {
 });
 afterAll(async () => {
   console.log(`\n[reliability faults] what was lost:\n${ledger.map((l) => `  ${l}`).join('\n')}\n`);
+  if (process.env.REL_FAULTS_FIGURES)
+    await writeFile(process.env.REL_FAULTS_FIGURES, JSON.stringify({ ledger, ...tally }, null, 2));
   await prisma.$disconnect();
   store.close();
 });
@@ -140,6 +144,10 @@ describe('faults', () => {
     );
     expect(back.id).toBe(job.id);
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    Object.assign(tally, {
+      faultsInjected: tally.faultsInjected + 1,
+      jobsSubmitted: tally.jobsSubmitted + 1,
+    });
     ledger.push(`postgres cut: job rows lost 0 (job ${job.id.slice(0, 8)} readable after restore)`);
     pgDuring = during;
   });
@@ -281,6 +289,10 @@ describe('faults', () => {
     const objects = (await store.list(`tenants/${t.tenantId}/jobs/${job.id}/`)).map((o) => o.key);
     const artifactObjects = objects.filter((k) => k.includes('/artifacts/'));
     const stray = objects.filter((k) => !k.includes('/inputs/') && !k.includes('/artifacts/'));
+    tally.faultsInjected++;
+    tally.jobsSubmitted++;
+    tally.jobsLost += done.status === 'succeeded' ? 0 : 1;
+    tally.orphanObjects += stray.length;
     ledger.push(
       `s3 cut during upload: job ${done.status} after ${done.attempts} attempts, artifacts ${artifacts.length} rows / ${artifactObjects.length} objects, stray objects ${stray.length}`,
     );
@@ -358,6 +370,8 @@ describe('faults', () => {
       250,
     );
     const rows = await prisma.job.count({ where: { tenantId: t.tenantId } });
+    tally.faultsInjected++;
+    tally.orphanObjects += (await own.list(`tenants/${t.tenantId}/`)).length;
     ledger.push(
       `api SIGKILL mid-upload: job rows 0 (got ${rows}), orphan objects ${stored.length} → 0 swept ${Date.now() - sweptIn} ms after restart`,
     );
