@@ -65,6 +65,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** DICOM stores integers: scale the phantom's float intensities into int16 (0…3000), as a scanner would. */
+function phantomToInt16(d: Float32Array): Int16Array {
+  let max = 0;
+  for (const v of d) max = Math.max(max, Math.abs(v));
+  return Int16Array.from(d, (v) => Math.round((v / (max || 1)) * 3000));
+}
+
 const client = () => new AnetClient({ baseUrl: url, token: tenant.key });
 const jobsWithRef = async (ref: string) =>
   (await client().listJobs({ clientReference: ref, limit: 100 })).items;
@@ -146,7 +153,7 @@ describe('anet CLI ↔ real API', { timeout: 300_000 }, () => {
     'submit from a DICOM series folder: only the converted NIfTI reaches storage, equal to the phantom',
     async () => {
       const pair = makePhantomPair({ seed: 5, dims: [40, 40, 20] });
-      const toInt16 = (d: Float32Array) => Int16Array.from(d, (v) => Math.round(v * 1000));
+      const toInt16 = phantomToInt16;
       const geo = {
         origin: [-30, -28, -12] as [number, number, number],
         rowDir: [1, 0, 0] as [number, number, number],
@@ -291,11 +298,64 @@ describe.skipIf(!hasWorker)('anet CLI ↔ real API + worker (smoke profile)', ()
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/succeeded/);
     expect(r.stdout).toMatch(/artifacts \(sha256 verified\)/);
-    for (const name of ['report.json', 'map.nii.gz', 'ternary.nii.gz'])
+    for (const name of ['report.json', 'map.nii.gz', 'ternary.nii.gz', 'overlay.png']) {
       expect(existsSync(join(out, name)), name).toBe(true);
+    }
     const report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(report).toHaveProperty('schemaVersion');
   }, 600_000);
+
+  it.skipIf(!findDcm2niix())(
+    'the README example: DICOM folders → overlay PNG on disk',
+    async () => {
+      const pair = makePhantomPair({ seed: 21, dims: [48, 48, 24], change: 2 });
+      const series = async (
+        name: string,
+        data: Float32Array,
+        dims: [number, number, number],
+        uid: string,
+      ) => {
+        const folder = join(dir, 'export', name);
+        await writeDicomSeries(
+          folder,
+          { data: phantomToInt16(data), dims },
+          {
+            origin: [-30, -30, -20],
+            rowDir: [1, 0, 0],
+            colDir: [0, 1, 0],
+            pixelSpacing: [1, 1],
+            sliceSpacing: 1.5,
+          },
+          { seriesUid: uid, seriesNumber: 5 },
+        );
+        return folder;
+      };
+      const out = join(dir, 'results', 'case-0412');
+      const r = await cli([
+        'submit',
+        '--baseline',
+        await series('baseline', pair.baseline.data, pair.baseline.dims, '2.25.8001'),
+        '--followup',
+        await series('followup', pair.followup.data, pair.followup.dims, '2.25.8002'),
+        '--baseline-volume-ml',
+        '0.5',
+        '--ref',
+        'case-0412',
+        '--profile',
+        'smoke',
+        '--epochs',
+        '8',
+        '--wait',
+        '--out',
+        out,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/modified RANO: \w+/);
+      const png = await readFile(join(out, 'overlay.png'));
+      expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    },
+    600_000,
+  );
 
   it('batch of 5 rows (one malformed, one bad file) killed after 2 jobs, then resumed: no duplicates, complete summary', async () => {
     const b = join(dir, 'batch');
