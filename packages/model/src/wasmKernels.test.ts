@@ -71,6 +71,8 @@ describe('wasm conv-gradient kernels match the cpu backend', () => {
   }
   cases.push({ n: 1, h: 16, w: 16, ic: 8, oc: 4, fh: 4, fw: 4, s: [2, 2], pad: 'same' }); // the U-Net up-conv
   cases.push({ n: 2, h: 17, w: 15, ic: 3, oc: 6, fh: 3, fw: 3, s: [1, 1], pad: 'same' });
+  cases.push({ n: 2, h: 7, w: 6, ic: 3, oc: 2, fh: 1, fw: 1, s: [2, 3], pad: 'valid' }); // phases without taps
+  cases.push({ n: 1, h: 9, w: 8, ic: 2, oc: 3, fh: 2, fw: 5, s: [3, 2], pad: 'same' });
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i %o', async (_i, c) => {
     const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ic];

@@ -45,7 +45,9 @@ function assertNhwc(dataFormat: unknown): void {
 
 /**
  * dx = correlation of the zero-inserted, padded dy with the spatially flipped filter (channels swapped):
- * dx[h] = Σ_k dyUp[h + pt − k]·W[k], with dyUp[oh·s] = dy[oh].
+ * dx[h] = Σ_k' P[h + k']·Wf[k'], P[y·s + offH] = dy[y], Wf[k'] = W[fh−1−k']. For stride s > 1 most of P
+ * is zeros, so we split by output phase r = h mod s: only taps k' ≡ offH − r (mod s) meet data, and
+ * each phase is a dense stride-1 conv of dy with that sub-filter (s² convs, no wasted FLOPs).
  */
 export function conv2dBackpropInputWasm(args: {
   inputs: Record<string, TensorInfo>;
@@ -75,43 +77,77 @@ export function conv2dBackpropInputWasm(args: {
     outWidth: ow,
     outChannels: oc,
   } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
-  const ph = h + fh - 1;
-  const pw = w + fw - 1;
-  const offH = fh - 1 - pt;
-  const offW = fw - 1 - pl;
+  const offH = fh - 1 - info.padInfo.top;
+  const offW = fw - 1 - info.padInfo.left;
+  const mod = (a: number, m: number) => ((a % m) + m) % m;
+  // Per phase along one axis: first flipped tap c, tap count L, dy offset q, output count cnt.
+  const phases = (s: number, off: number, f: number, out: number) =>
+    Array.from({ length: s }, (_, r) => {
+      const c = mod(off - r, s);
+      return {
+        r,
+        c,
+        L: c < f ? Math.ceil((f - c) / s) : 0,
+        q: (r + c - off) / s,
+        cnt: Math.ceil((out - r) / s),
+      };
+    });
+  const rowPh = phases(sh, offH, fh, h);
+  const colPh = phases(sw, offW, fw, w);
 
-  const dyData = backend.typedArrayFromHeap(dy);
-  const padded = new Float32Array(n * ph * pw * oc);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < oh; y++) {
-      const py = y * sh + offH;
-      if (py < 0 || py >= ph) continue;
-      for (let x = 0; x < ow; x++) {
-        const px = x * sw + offW;
-        if (px < 0 || px >= pw) continue;
-        const src = ((b * oh + y) * ow + x) * oc;
-        padded.set(dyData.subarray(src, src + oc), ((b * ph + py) * pw + px) * oc);
+  // Copy operands out of the wasm heap first: allocations below may move it.
+  const dyData = backend.typedArrayFromHeap(dy).slice();
+  const wData = backend.typedArrayFromHeap(filter).slice();
+  const dx = new Float32Array(n * h * w * ic);
+  for (const pr of rowPh)
+    for (const pc of colPh) {
+      if (pr.cnt <= 0 || pc.cnt <= 0 || pr.L === 0 || pc.L === 0) continue; // no taps: dx stays 0 there
+      const ph = pr.cnt + pr.L - 1;
+      const pw = pc.cnt + pc.L - 1;
+      const padded = new Float32Array(n * ph * pw * oc);
+      for (let b = 0; b < n; b++)
+        for (let t = 0; t < ph; t++) {
+          const y = t + pr.q;
+          if (y < 0 || y >= oh) continue;
+          for (let u = 0; u < pw; u++) {
+            const x = u + pc.q;
+            if (x < 0 || x >= ow) continue;
+            const src = ((b * oh + y) * ow + x) * oc;
+            padded.set(dyData.subarray(src, src + oc), ((b * ph + t) * pw + u) * oc);
+          }
+        }
+      // Sub-filter [L_r, L_c, oc, ic]: tap j ↔ flipped tap c + s·j ↔ original tap f − 1 − (c + s·j).
+      const sub = new Float32Array(pr.L * pc.L * oc * ic);
+      for (let jy = 0; jy < pr.L; jy++)
+        for (let jx = 0; jx < pc.L; jx++) {
+          const ky = fh - 1 - (pr.c + sh * jy);
+          const kx = fw - 1 - (pc.c + sw * jx);
+          const src = (ky * fw + kx) * ic * oc;
+          const dst = (jy * pc.L + jx) * oc * ic;
+          for (let i = 0; i < ic; i++)
+            for (let o = 0; o < oc; o++) sub[dst + o * ic + i] = wData[src + i * oc + o];
+        }
+      const pInfo = backend.makeOutput([n, ph, pw, oc], 'float32', undefined, padded);
+      const fInfo = backend.makeOutput([pr.L, pc.L, oc, ic], 'float32', undefined, sub);
+      let res: TensorInfo;
+      try {
+        res = conv2dValid(backend, pInfo, fInfo, [1, 1]); // [n, cnt_r, cnt_c, ic]
+      } finally {
+        backend.disposeData(pInfo.dataId, true);
+        backend.disposeData(fInfo.dataId, true);
       }
+      const r = backend.typedArrayFromHeap(res);
+      if (sh === 1 && sw === 1) dx.set(r);
+      else
+        for (let b = 0; b < n; b++)
+          for (let i = 0; i < pr.cnt; i++)
+            for (let j = 0; j < pc.cnt; j++) {
+              const src = ((b * pr.cnt + i) * pc.cnt + j) * ic;
+              dx.set(r.subarray(src, src + ic), ((b * h + sh * i + pr.r) * w + sw * j + pc.r) * ic);
+            }
+      backend.disposeData(res.dataId, true);
     }
-  const wData = backend.typedArrayFromHeap(filter);
-  const flipped = new Float32Array(fh * fw * oc * ic);
-  for (let ky = 0; ky < fh; ky++)
-    for (let kx = 0; kx < fw; kx++) {
-      const src = ((fh - 1 - ky) * fw + (fw - 1 - kx)) * ic * oc;
-      const dst = (ky * fw + kx) * oc * ic;
-      for (let i = 0; i < ic; i++)
-        for (let o = 0; o < oc; o++) flipped[dst + o * ic + i] = wData[src + i * oc + o];
-    }
-  const pInfo = backend.makeOutput([n, ph, pw, oc], 'float32', undefined, padded);
-  const fInfo = backend.makeOutput([fh, fw, oc, ic], 'float32', undefined, flipped);
-  try {
-    return conv2dValid(backend, pInfo, fInfo, [1, 1]);
-  } finally {
-    backend.disposeData(pInfo.dataId, true);
-    backend.disposeData(fInfo.dataId, true);
-  }
+  return backend.makeOutput([n, h, w, ic], 'float32', undefined, dx);
 }
 
 /**
