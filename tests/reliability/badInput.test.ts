@@ -347,11 +347,9 @@ describe('bad input: a pair that cannot be the same head', () => {
     return writeNifti({ data, dims, spacing, affine }, { datatype: 'float32' });
   }
 
-  // BUG (reported): the API does not call checkStudyPair (@anet/pipeline) before answering 202, so a
-  // pair with 10× different voxel sizes is accepted, stored and queued; it fails only later, in the
-  // worker, as a failed job. `it.fails` keeps CI green while the bug stands and turns red once fixed —
-  // then drop `.fails`.
-  it.fails('voxel sizes 10× apart → 422 STUDY_INCOMPATIBLE before 202, nothing stored', async () => {
+  // Found by this suite (the API used to accept such a pair and fail it later in the worker); fixed by
+  // checking the headers with checkStudyPair (@anet/contracts) before 202.
+  it('voxel sizes 10× apart → 422 STUDY_INCOMPATIBLE before 202, nothing stored', async () => {
     const t = await newTenantKey(prisma, 'study');
     const { payload, headers } = multipart(
       jobParts({ baseline: head([1, 1, 1.5]), followup: head([10, 10, 15]) }),

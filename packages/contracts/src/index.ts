@@ -6,3 +6,4 @@ export * from './analysisConfig';
 export * from './report';
 export * from './job';
 export * from './api';
+export * from './checkStudyPair';

@@ -7,6 +7,5 @@ export type {
   PipelineResult,
 } from './runPipeline';
 export { resolveConfig, type AnetConfig, type ConfigOverrides } from './resolveConfig';
-export { checkStudyPair } from './checkStudyPair';
 export { overallFraction } from './stageClock';
 export { evaluateAgainstMasks, type MaskedPair, type PairEvaluationRun } from './evaluateAgainstMasks';

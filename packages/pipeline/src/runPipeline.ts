@@ -1,5 +1,6 @@
 import {
   AnetError,
+  checkStudyPair,
   DISCLAIMER,
   KNOWN_LIMITATIONS,
   REPORT_SCHEMA_VERSION,
@@ -19,7 +20,7 @@ import {
   renderTrainingCurve,
   type AnalysisResult,
 } from '@anet/analysis';
-import { checkStudyPair } from './checkStudyPair';
+
 import type { AnetConfig } from './resolveConfig';
 import { sha256Hex } from './sha256';
 import { overallFraction, StageClock } from './stageClock';

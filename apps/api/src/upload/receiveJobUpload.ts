@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
-import { AnetError, JobOptionsSchema, type JobOptions } from '@anet/contracts';
+import { AnetError, checkStudyPair, JobOptionsSchema, type JobOptions } from '@anet/contracts';
 import { INPUT_PARTS, inputKey, jobPrefix, type InputPart, type ObjectStore } from '../storage';
 
 /** What a streaming NIfTI validator gives back (the subset the API uses). */
@@ -68,6 +68,11 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
     }
     if (!inputs.baseline) throw new AnetError('PART_MISSING', "file part 'baseline' is required");
     if (!inputs.followup) throw new AnetError('PART_MISSING', "file part 'followup' is required");
+    const b = inputs.baseline.summary;
+    const f = inputs.followup.summary;
+    // Headers are enough to refuse a pair that cannot be one head imaged twice, before 202.
+    if (b.spacing && f.spacing)
+      checkStudyPair({ dims: b.dims, spacing: b.spacing }, { dims: f.dims, spacing: f.spacing });
     const mask = inputs.baselineMask;
     if (mask && !sameDims(mask.summary.dims, inputs.baseline.summary.dims))
       throw new AnetError('MASK_GRID_MISMATCH', 'baselineMask must have the baseline scan’s dimensions', {

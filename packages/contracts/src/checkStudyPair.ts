@@ -1,4 +1,4 @@
-import { AnetError } from '@anet/contracts';
+import { AnetError } from './AnetError';
 
 interface Grid {
   dims: readonly number[];
