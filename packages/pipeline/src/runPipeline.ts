@@ -187,6 +187,7 @@ export async function runPipeline(
     // The method sees skull-stripped scans only (DESIGN §1), so change is counted inside the brain.
     regionMask: toNative(pp.baselineBrainMask, pp.record, { interpolation: 'nearest' }),
   });
+  throwIfAborted(hooks.signal);
   const like = baseline.meta;
   const artifacts: PipelineArtifact[] = [
     {
