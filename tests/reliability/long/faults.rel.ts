@@ -234,6 +234,9 @@ describe('faults', () => {
       .map((r) => `${r.id.slice(0, 8)}:${r.status}:${r.errorCode}`);
     const twice = ids.filter((id) => events.filter((e) => e.jobId === id && e.to === 'succeeded').length > 1);
     const completed = await app.queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
+    tally.faultsInjected++;
+    tally.jobsSubmitted += ids.length;
+    tally.jobsLost += lost.length + (ids.length - rows.length);
     ledger.push(
       `redis restart: jobs 4, lost ${lost.length} ${lost.join(' ')}, succeeded twice ${twice.length}, queue ${JSON.stringify(completed)}`,
     );
