@@ -65,7 +65,12 @@ const rows: Array<[string, string | number, string]> = [
   ['fuzz cases (fast-check, 6 properties × 300)', 1800, 'no non-AnetError, no hang'],
   ['bad-input API cases (tests)', perFile('badInput').length, `incl. ${corpusBad} NIfTI corpus files`],
   ['security cases (tests)', perFile('security').length, '401 / 404 / 431 / expiry / no PHI'],
-  ['faults injected', faults?.faultsInjected ?? 'n/a', 'PG cut, Redis restart, S3 cut, API SIGKILL'],
+  ['concurrent Idempotency-Key cases (tests)', perFile('concurrency').length, 'one job per key'],
+  [
+    'faults injected',
+    faults?.faultsInjected ?? 'n/a',
+    'PG cut, Redis restart, S3 cut, cancel at worker start, API SIGKILL',
+  ],
   [
     'jobs submitted (load + faults)',
     (outcome.submitted ?? 0) + (faults?.jobsSubmitted ?? 0),
