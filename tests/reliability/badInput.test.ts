@@ -386,3 +386,39 @@ describe('bad input: an options field over the field-size limit', () => {
     }
   });
 });
+
+describe('bad input: list and id parameters', () => {
+  it.each([
+    'limit=0',
+    'limit=101',
+    'limit=-1',
+    'limit=abc',
+    'limit=1e400',
+    'status=done',
+    'createdAfter=yesterday',
+    'createdBefore=2026-13-45T00:00:00Z',
+    'cursor=not-a-cursor',
+    `cursor=${Buffer.from('{"c":"x","i":"y"}').toString('base64url')}`,
+    `cursor=${'A'.repeat(201)}`,
+    `clientReference=${'r'.repeat(65)}`,
+  ])('GET /v1/jobs?%s → 400 VALIDATION_FAILED', async (q) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/jobs?${q}`, headers: bearer(tenant.key) });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(ErrorBodySchema.parse(res.json()).error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it.each(['not-a-uuid', '00000000-0000-0000-0000-000000000000', 'x'.repeat(64), '%20'])(
+    'GET/POST/DELETE on job id %s → 404 JOB_NOT_FOUND (or 400 for a malformed id), never 5xx',
+    async (id) => {
+      for (const [method, url] of [
+        ['GET', `/v1/jobs/${id}`],
+        ['GET', `/v1/jobs/${id}/artifacts`],
+        ['POST', `/v1/jobs/${id}/cancel`],
+        ['DELETE', `/v1/jobs/${id}`],
+      ] as const) {
+        const res = await app.inject({ method, url, headers: bearer(tenant.key) });
+        expect([400, 404], `${method} ${url}: ${res.body}`).toContain(res.statusCode);
+      }
+    },
+  );
+});
