@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { PrismaClient } from '@anet/db';
-import { JobViewSchema, type JobView } from '@anet/contracts';
+import { JobViewSchema, isInputError, type ErrorCode, type JobView } from '@anet/contracts';
 import { writeNifti } from '@anet/nifti';
 import { makePhantomPair } from '@anet/preprocess';
 import { ObjectStore } from '@anet/api/storage';
@@ -371,6 +371,62 @@ describe('faults', () => {
   it.fails('BUG: a job cancelled as the worker takes it has exactly one terminal event', () => {
     expect(race?.hit).toBe(true);
     expect(race!.events.filter((e) => /→(succeeded|failed|cancelled)$/.test(e))).toHaveLength(1);
+  });
+
+  it('an input the API accepts but the pipeline refuses (constant image) fails at once: its code, 1 attempt, nothing partial', async () => {
+    const app = await buildTestApp({ JOB_BACKOFF_MS: 200 });
+    cleanups.push(async () => {
+      await app.queue.obliterate({ force: true });
+      await app.close();
+    });
+    const t = await newTenantKey(prisma, 'badpipeline');
+    const flat = writeNifti(
+      { ...phantom.followup, data: new Float32Array(phantom.followup.data.length).fill(100) },
+      { datatype: 'float32' },
+    );
+    const { payload, headers } = multipart(
+      jobParts({ baseline: INPUTS.baseline, followup: flat, options: SMOKE }),
+    );
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload,
+      headers: { ...headers, ...bearer(t.key) },
+    });
+    if (res.statusCode === 422) {
+      // Refused up front: even better; nothing to run.
+      expect(isInputError(res.json().error.code as ErrorCode)).toBe(true);
+      ledger.push('constant image: refused before 202');
+      return;
+    }
+    expect(res.statusCode, res.body).toBe(202);
+    const id = JobViewSchema.parse(res.json()).id;
+    worker(app.config.QUEUE_NAME);
+    const done = await waitFor(
+      'the job to fail',
+      async () => {
+        const r = await prisma.job.findUnique({ where: { id } });
+        return r && terminal(r.status) && r;
+      },
+      180_000,
+      200,
+    );
+    const bull = await app.queue.getJob(id);
+    const partial = (await store.list(`tenants/${t.tenantId}/jobs/${id}/`))
+      .map((o) => o.key)
+      .filter((k) => !k.includes('/inputs/'));
+    tally.jobsSubmitted++;
+    ledger.push(
+      `constant image: ${done.status} ${done.errorCode} after ${done.attempts} attempt(s), BullMQ attemptsMade ${bull?.attemptsMade}, partial objects ${partial.length}`,
+    );
+    expect(done.status).toBe('failed');
+    // An input-class code (4xx): the brain mask of a constant image is empty (VALIDATION_FAILED) before
+    // normalisation would say NIFTI_CONSTANT_IMAGE; either way no retry.
+    expect(isInputError(done.errorCode as ErrorCode), String(done.errorCode)).toBe(true);
+    expect(done.attempts).toBe(1);
+    expect(bull?.attemptsMade).toBe(1);
+    expect(partial).toEqual([]);
+    expect(await prisma.artifact.count({ where: { jobId: id } })).toBe(0);
   });
 
   it('API killed (SIGKILL) mid-upload: no job row, and the orphan objects are swept by the restarted API', async () => {
