@@ -5,7 +5,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { PrismaClient } from '@anet/db';
-import { JobViewSchema, ReportSchema, type JobStatus, type JobView } from '@anet/contracts';
+import {
+  isInputError,
+  JobViewSchema,
+  ReportSchema,
+  type ErrorCode,
+  type JobStatus,
+  type JobView,
+} from '@anet/contracts';
 import { readNifti, writeNifti } from '@anet/nifti';
 import { makePhantomPair } from '@anet/preprocess';
 import { checkpointPrefix, type ObjectStore } from '@anet/api/storage';
@@ -209,12 +216,17 @@ describe('worker', { timeout: 300_000 }, () => {
   it('fails a bad-input job at once with its code, without retries', async () => {
     const { app, tenant } = await setup();
     await inProcessWorker(app.config.QUEUE_NAME);
-    // Valid NIfTI files (the API accepts them) that cannot be one head imaged twice: 10× voxel size.
-    const far = makePhantomPair({ seed: 12, dims: [40, 40, 16], spacing: [1, 1, 10] });
+    // A valid NIfTI the API accepts (headers are fine) but the pipeline refuses: a constant follow-up,
+    // whose brain mask is empty (an input-class code, so no retry). Pairs that cannot be one head are
+    // refused by the API before 202 (STUDY_INCOMPATIBLE, see api.test.ts / reliability).
+    const flat = makePhantomPair({ seed: 12, dims: [40, 40, 16] });
     const { payload, headers } = multipart(
       jobParts({
         baseline: inputs.baseline,
-        followup: writeNifti(far.followup, { datatype: 'float32' }),
+        followup: writeNifti(
+          { ...flat.followup, data: new Float32Array(flat.followup.data.length).fill(100) },
+          { datatype: 'float32' },
+        ),
         options: { profile: 'smoke' },
       }),
     );
@@ -231,7 +243,7 @@ describe('worker', { timeout: 300_000 }, () => {
       return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
     });
     expect(done.status).toBe('failed');
-    expect(done.error?.code).toBe('STUDY_INCOMPATIBLE');
+    expect(isInputError(done.error!.code as ErrorCode)).toBe(true);
     expect(done.attempts).toBe(1);
     // The row is written before the processor throws; BullMQ records the failure just after.
     const bull = await waitFor('BullMQ failure', async () => {
@@ -239,7 +251,7 @@ describe('worker', { timeout: 300_000 }, () => {
       return j && (await j.getState()) === 'failed' && j;
     });
     expect(bull.attemptsMade).toBe(1);
-    expect(bull.failedReason).toMatch(/^STUDY_INCOMPATIBLE/);
+    expect(bull.failedReason.startsWith(done.error!.code)).toBe(true);
   });
 
   it('cancels a running job at the next step and removes its checkpoints and partial artifacts', async () => {
