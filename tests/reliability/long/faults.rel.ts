@@ -233,6 +233,13 @@ describe('faults', () => {
       .filter((r) => r.status !== 'succeeded')
       .map((r) => `${r.id.slice(0, 8)}:${r.status}:${r.errorCode}`);
     const twice = ids.filter((id) => events.filter((e) => e.jobId === id && e.to === 'succeeded').length > 1);
+    // BullMQ records completion just after the row says succeeded: wait for it before counting.
+    await waitFor(
+      'BullMQ to record 4 completions',
+      async () => (await app.queue.getCompletedCount()) >= 4,
+      30_000,
+      100,
+    ).catch(() => undefined);
     const completed = await app.queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     tally.faultsInjected++;
     tally.jobsSubmitted += ids.length;
@@ -410,6 +417,13 @@ describe('faults', () => {
       },
       180_000,
       200,
+    );
+    // The row is closed before BullMQ records the failed attempt: wait for BullMQ too.
+    await waitFor(
+      'BullMQ to mark the job failed',
+      async () => (await app.queue.getJobState(id)) === 'failed',
+      30_000,
+      100,
     );
     const bull = await app.queue.getJob(id);
     const partial = (await store.list(`tenants/${t.tenantId}/jobs/${id}/`))
