@@ -205,28 +205,22 @@ describe('bad input: content type and options', () => {
     await noBoundary();
     expect(await leftovers(app, prisma, store, tenant.tenantId)).toEqual(NOTHING);
   });
-  // BUG (reported): busboy's "Multipart: Boundary not found" is not mapped → 500 INTERNAL, logged as an
+  // Found by this suite and fixed (2026-11-26): busboy's "Multipart: Boundary not found" is not mapped → 500 INTERNAL, logged as an
   // error. A client mistake must be 400 MULTIPART_INVALID. (`it.fails` while the bug stands.)
-  it.fails(
-    'BUG: multipart/form-data without a boundary → 400 MULTIPART_INVALID (is 500 INTERNAL)',
-    async () => {
-      await expectRefused(await noBoundary(), 400, 'MULTIPART_INVALID');
-    },
-  );
+  it('BUG: multipart/form-data without a boundary → 400 MULTIPART_INVALID (is 500 INTERNAL)', async () => {
+    await expectRefused(await noBoundary(), 400, 'MULTIPART_INVALID');
+  });
 
   it('a multipart body whose boundary never closes: nothing stored', async () => {
     await unclosed();
     expect(await leftovers(app, prisma, store, tenant.tenantId)).toEqual(NOTHING);
   });
-  // BUG (reported): "Unexpected end of multipart data" surfaces through ObjectStore.putStream as
+  // Found by this suite and fixed (2026-11-26): "Unexpected end of multipart data" surfaces through ObjectStore.putStream as
   // STORAGE_FAILED → 503, i.e. the client's truncated body is reported as our outage (a retrying client
   // retries a request that can never succeed; the error log fills with client faults).
-  it.fails(
-    'BUG: a multipart body whose boundary never closes → 400 MULTIPART_INVALID (is 503 STORAGE_FAILED)',
-    async () => {
-      await expectRefused(await unclosed(), 400, 'MULTIPART_INVALID');
-    },
-  );
+  it('BUG: a multipart body whose boundary never closes → 400 MULTIPART_INVALID (is 503 STORAGE_FAILED)', async () => {
+    await expectRefused(await unclosed(), 400, 'MULTIPART_INVALID');
+  });
 
   const options: Array<{ label: string; options: unknown; code: ErrorCode | ErrorCode[] }> = [
     { label: 'not JSON', options: '{profile: smoke', code: 'OPTIONS_INVALID' },
@@ -331,8 +325,8 @@ describe('bad input: cut off mid-stream (real socket)', () => {
     expect(status).toBeGreaterThanOrEqual(400);
     expect(left).toEqual(NOTHING);
   });
-  // BUG (reported): same root cause as the unclosed boundary: 503 STORAGE_FAILED instead of a 400.
-  it.fails('BUG: a Content-Length shorter than the body sent → 4xx (is 503)', async () => {
+  // Found by this suite and fixed (2026-11-26): same root cause as the unclosed boundary: 503 STORAGE_FAILED instead of a 400.
+  it('BUG: a Content-Length shorter than the body sent → 4xx (is 503)', async () => {
     const { status } = await shortContentLength();
     expect(status).toBeLessThan(500);
   });
@@ -369,11 +363,11 @@ describe('bad input: a pair that cannot be the same head', () => {
 });
 
 describe('bad input: an options field over the field-size limit', () => {
-  // BUG (reported): the upload reads the `options` field with busboy's fieldSize limit (64 KiB) but
+  // Found by this suite and fixed (2026-11-26): the upload reads the `options` field with busboy's fieldSize limit (64 KiB) but
   // never checks `valueTruncated`, so an over-long field is cut silently; when the cut text still parses
   // (JSON followed by padding) the request is accepted with options the client did not send in full.
   // It should be refused (413 PAYLOAD_TOO_LARGE or 400 OPTIONS_INVALID) with nothing stored.
-  it.fails('BUG: options JSON padded past 64 KiB → 4xx, nothing stored (is 202)', async () => {
+  it('BUG: options JSON padded past 64 KiB → 4xx, nothing stored (is 202)', async () => {
     const t = await newTenantKey(prisma, 'bigopts');
     try {
       const res = await post(app, jobParts({ options: '{"profile":"smoke"}' + ' '.repeat(70_000) }), {

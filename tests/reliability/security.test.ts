@@ -79,7 +79,7 @@ beforeAll(async () => {
   // The production logger settings of apps/api/src/server.ts (redacted Authorization), at the most
   // verbose level so that anything a request could leak is written.
   app = await buildTestApp(
-    { PRESIGN_TTL_SECONDS: 1 },
+    { PRESIGN_TTL_SECONDS: 3 },
     {
       logger: {
         level: 'trace',
@@ -257,18 +257,15 @@ describe('security: artifact names that try path traversal', () => {
       if (res.statusCode === 200) expect(res.json().items).toEqual([]);
     }
   });
-  // BUG (reported): a NUL byte (%00) in a string that reaches Postgres (artifact name, clientReference
+  // Found by this suite and fixed (2026-11-26): a NUL byte (%00) in a string that reaches Postgres (artifact name, clientReference
   // filter) makes Prisma throw ("invalid byte sequence for encoding UTF8: 0x00") → 500 INTERNAL with an
   // error-level log line per request. It should be a 404 (artifact) / 400 VALIDATION_FAILED or an empty list.
-  it.fails(
-    'BUG: a NUL byte in an artifact name or a list filter → 4xx or an empty list, not 500',
-    async () => {
-      for (const u of nulRequests) {
-        const res = await get(u.replace(':id', job.id), owner.key);
-        expect(res.statusCode, `${u}: ${res.body.slice(0, 100)}`).toBeLessThan(500);
-      }
-    },
-  );
+  it('BUG: a NUL byte in an artifact name or a list filter → 4xx or an empty list, not 500', async () => {
+    for (const u of nulRequests) {
+      const res = await get(u.replace(':id', job.id), owner.key);
+      expect(res.statusCode, `${u}: ${res.body.slice(0, 100)}`).toBeLessThan(500);
+    }
+  });
   it('path traversal in the job id segment → 404', async () => {
     for (const id of [`..%2F${job.id}`, `${job.id}%2F..`, `%2e%2e`, `${job.id}%00`]) {
       const res = await get(`/v1/jobs/${id}`, owner.key);
@@ -287,7 +284,7 @@ describe('security: presigned URLs', () => {
     const now = await fetch(url);
     expect(now.status).toBe(200);
     await now.arrayBuffer();
-    await sleep(2_500); // TTL is 1 s in this app's config
+    await sleep(4_500); // TTL is 3 s in this app's config (1 s was flaky on a loaded machine)
     const later = await fetch(url);
     await later.arrayBuffer();
     expect(later.status).toBe(403);
@@ -306,11 +303,11 @@ describe('security: limits on the connection', () => {
     expect(c.received()).toMatch(/^HTTP\/1\.1 431/);
   });
 
-  // BUG (reported): the API sets no request/connection timeout (Fastify's requestTimeout and
+  // Found by this suite and fixed (2026-11-26): the API sets no request/connection timeout (Fastify's requestTimeout and
   // connectionTimeout are 0 = off, and ApiConfig has no setting for them), so a client that trickles an
   // upload a byte at a time holds its socket and handler for ever. This test asks for a 1.5 s limit
   // through a REQUEST_TIMEOUT_MS config (the name the fix should use) and expects the socket closed.
-  it.fails('BUG: a slow-loris upload (1 byte / 250 ms) is cut off by a request timeout', async () => {
+  it('BUG: a slow-loris upload (1 byte / 250 ms) is cut off by a request timeout', async () => {
     const slow = await buildTestApp({ REQUEST_TIMEOUT_MS: 1500 } as Partial<ApiConfig>);
     try {
       await slow.listen({ port: 0, host: '127.0.0.1' });
@@ -370,11 +367,11 @@ describe('security: no patient identifiers or secrets leak', () => {
     for (const n of PHI_NEEDLES) expect(report.body).not.toContain(n);
   });
 
-  // BUG (reported): at LOG_LEVEL=trace, Fastify's default clientErrorHandler logs `client <code>` with
+  // Found by this suite and fixed (2026-11-26): at LOG_LEVEL=trace, Fastify's default clientErrorHandler logs `client <code>` with
   // err.rawPacket — the raw request bytes, Authorization header (the API key) included — e.g. for the
   // oversize-header request above. The server.ts redact list covers only req.headers.authorization.
   // Fix: redact err.rawPacket (or a custom clientErrorHandler).
-  it.fails('BUG: the API key never appears in the logs, even at trace level', async () => {
+  it('BUG: the API key never appears in the logs, even at trace level', async () => {
     const logs = [...apiLog, ...workerLog].join('');
     for (const k of [owner.key, other.key]) expect(logs).not.toContain(k);
     // rawPacket is logged as a byte array: look for the key's bytes too.

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -7,6 +7,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { createNiftiValidator } from '@anet/nifti';
 import { AnetError, ERROR_CODES, HTTP_STATUS_BY_CODE, type JobOptions } from '@anet/contracts';
 import { loadConfig, type ApiConfig } from './config';
+import { cutOffSlowRequests, handleClientError } from './connectionLimits';
+import { withRedaction } from './logRedaction';
 import { registerErrorHandler } from './errorHandler';
 import { infrastructurePlugin } from './plugins/infrastructure';
 import { metricsPlugin } from './plugins/metrics';
@@ -37,10 +39,16 @@ export interface BuildAppOptions {
  */
 export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const config = opts.config ?? loadConfig();
+  // The client-error handler needs the logger of the instance it is an option of.
+  const logRef: { log?: FastifyBaseLogger } = {};
   const app = Fastify({
-    logger: opts.logger ?? { level: config.LOG_LEVEL },
+    logger: withRedaction(opts.logger ?? { level: config.LOG_LEVEL }),
     bodyLimit: 1024 * 1024,
+    // Fastify's default logs err.rawPacket, i.e. the raw request with its Authorization header.
+    clientErrorHandler: (err, socket) => handleClientError(logRef.log, err, socket),
   });
+  logRef.log = app.log;
+  cutOffSlowRequests(app, config.REQUEST_TIMEOUT_MS);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);

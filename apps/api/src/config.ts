@@ -44,6 +44,8 @@ export const ApiEnvSchema = z.object({
   /** First retry delay of a failed attempt (doubles each time); infrastructure errors only. */
   JOB_BACKOFF_MS: z.coerce.number().int().positive().default(10_000),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** Whole-request limit (a 1 GiB upload at 2 MB/s needs ~9 min): a trickling client is cut off. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(3_600_000),
   /** Seconds suggested to pollers in Retry-After. */
   RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
 });

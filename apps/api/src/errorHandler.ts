@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AnetError, ERROR_CODES, type ErrorCode } from '@anet/contracts';
+import { isMalformedMultipart } from './upload/isMalformedMultipart';
 
 /** Maps Fastify's own error codes onto ours so clients only ever see contract codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -14,6 +15,33 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION_FAILED',
   FST_ERR_CTP_INVALID_JSON_BODY: 'VALIDATION_FAILED',
 };
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'P1001',
+  'P1017',
+  'P2024',
+]);
+
+/** A database/driver error whose cause is an unreachable server (walks the `cause` chain). */
+function isConnectionFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const x = e as { code?: unknown; message?: unknown };
+    if (typeof x.code === 'string' && CONNECTION_CODES.has(x.code)) return true;
+    if (
+      typeof x.message === 'string' &&
+      /Connection terminated|connect ECONNREFUSED|Can't reach database server|connection timeout/i.test(
+        x.message,
+      )
+    )
+      return true;
+  }
+  return false;
+}
 
 export function toAnetError(err: unknown): AnetError {
   if (err instanceof AnetError) return err;
@@ -30,6 +58,13 @@ export function toAnetError(err: unknown): AnetError {
       return new AnetError('VALIDATION_FAILED', fe.message, { cause: err });
     if (fe.code in ERROR_CODES) return new AnetError(fe.code as ErrorCode, fe.message, { cause: err });
   }
+  // busboy's own errors (no boundary, body ended early, bad part header) are the client's malformed body.
+  if (isMalformedMultipart(err))
+    return new AnetError('MULTIPART_INVALID', `malformed multipart body: ${fe.message}`, { cause: err });
+  if (isConnectionFailure(err))
+    return new AnetError('DEPENDENCY_UNAVAILABLE', 'a backing service is unreachable; retry later', {
+      cause: err,
+    });
   if (fe && fe.statusCode === 429) return new AnetError('RATE_LIMITED', 'too many requests', { cause: err });
   return AnetError.from(err);
 }

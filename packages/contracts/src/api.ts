@@ -12,19 +12,26 @@ export const ErrorBodySchema = z.object({
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const JobIdParamsSchema = z.object({ id: z.string().min(1).max(64) });
+/** Text that reaches Postgres: no NUL (Postgres cannot store 0x00 in text). */
+const pgText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\0'), 'must not contain a NUL character');
+
 export const ArtifactParamsSchema = z.object({
   id: z.string().min(1).max(64),
-  name: z.string().min(1).max(128),
+  name: pgText(128).pipe(z.string().min(1)),
 });
 
 /** Query of `GET /v1/jobs`. `cursor` is opaque (returned as `nextCursor`). */
 export const JobListQuerySchema = z.object({
   status: JobStatusSchema.optional(),
-  clientReference: z.string().max(64).optional(),
+  clientReference: pgText(64).optional(),
   createdAfter: z.iso.datetime({ offset: true }).optional(),
   createdBefore: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: pgText(200).optional(),
 });
 export type JobListQuery = z.infer<typeof JobListQuerySchema>;
 

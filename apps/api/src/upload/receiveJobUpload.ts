@@ -3,6 +3,7 @@ import { Transform, pipeline, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { AnetError, checkStudyPair, JobOptionsSchema, type JobOptions } from '@anet/contracts';
+import { isMalformedMultipart } from './isMalformedMultipart';
 import { INPUT_PARTS, inputKey, jobPrefix, type InputPart, type ObjectStore } from '../storage';
 
 /** What a streaming NIfTI validator gives back (the subset the API uses). */
@@ -63,6 +64,8 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
       } else {
         if (part.fieldname !== 'options' || options)
           throw new AnetError('PART_UNEXPECTED', `unexpected field '${part.fieldname}'`);
+        if ((part as { valueTruncated?: boolean }).valueTruncated)
+          throw new AnetError('OPTIONS_INVALID', 'options is longer than the 64 KiB field limit');
         options = parseOptions(String(part.value));
       }
     }
@@ -117,6 +120,12 @@ async function storePart(
   try {
     await ctx.store.putStream(key, tap);
   } catch (err) {
+    // The client's body ended early or is malformed: its fault, although it surfaces through S3.
+    if (!tapError && isMalformedMultipart(err))
+      throw new AnetError('MULTIPART_INVALID', `${name}: the multipart body is malformed or ended early`, {
+        cause: err,
+        details: { part: name },
+      });
     throw tagPart(tapError ?? err, name);
   }
   if (file.truncated)
