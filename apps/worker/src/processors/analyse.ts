@@ -53,6 +53,9 @@ export default async function analyse(
   ) => {
     await prisma.$transaction(async (tx) => {
       const cur = await tx.job.findUniqueOrThrow({ where: { id: jobId }, select: { status: true } });
+      // A terminal state is final: the API may have cancelled the job as a queued one just as this
+      // worker took it; a second terminal event would rewrite its history.
+      if (isTerminalStatus(cur.status)) return;
       await tx.job.update({ where: { id: jobId }, data: { status: to, ...data } });
       await tx.jobEvent.create({ data: { jobId, from: cur.status, to, detail } });
     });
