@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createPrismaClient } from '@anet/db';
-import { ObjectStore } from '@anet/api/storage';
+import { objectStoreFromEnv } from '@anet/api/storage';
 import { isTerminalStatus, type AnalyseJobData } from '@anet/contracts';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 import { startHealthServer } from './healthServer';
@@ -26,14 +26,7 @@ export async function startWorker(
   log = pino({ level: config.LOG_LEVEL }),
 ): Promise<RunningWorker> {
   const prisma = createPrismaClient(config.DATABASE_URL, { poolSize: 2 });
-  const store = new ObjectStore({
-    endpoint: config.S3_ENDPOINT,
-    region: config.S3_REGION,
-    bucket: config.S3_BUCKET,
-    accessKeyId: config.S3_ACCESS_KEY_ID,
-    secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-    forcePathStyle: config.S3_FORCE_PATH_STYLE,
-  });
+  const store = objectStoreFromEnv(config);
   // Workers block on Redis: maxRetriesPerRequest null as BullMQ requires.
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   connection.on('error', (err) => log.warn({ err }, 'redis error'));

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createPrismaClient, type PrismaClient } from '@anet/db';
 import type { AnalyseJobData } from '@anet/contracts';
 import type { ApiConfig } from '../config';
-import { ObjectStore } from '../storage';
+import { objectStoreFromEnv, type ObjectStore } from '../storage';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,14 +25,7 @@ export const infrastructurePlugin = fp<{ config: ApiConfig }>(
     app.decorate('config', config);
     const prisma = createPrismaClient(config.DATABASE_URL);
     app.decorate('prisma', prisma);
-    const store = new ObjectStore({
-      endpoint: config.S3_ENDPOINT,
-      region: config.S3_REGION,
-      bucket: config.S3_BUCKET,
-      accessKeyId: config.S3_ACCESS_KEY_ID,
-      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-      forcePathStyle: config.S3_FORCE_PATH_STYLE,
-    });
+    const store = objectStoreFromEnv(config);
     app.decorate('store', store);
     const redis = new Redis(config.REDIS_URL, {
       maxRetriesPerRequest: 1,

@@ -21,6 +21,28 @@ export interface ObjectStoreConfig {
   forcePathStyle: boolean;
 }
 
+/** The S3_* variables of the API and worker environments (see their config schemas). */
+export interface ObjectStoreEnv {
+  S3_ENDPOINT?: string;
+  S3_REGION: string;
+  S3_BUCKET: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+  S3_FORCE_PATH_STYLE: boolean;
+}
+
+/** The store the API and the worker build from their parsed environment. */
+export function objectStoreFromEnv(env: ObjectStoreEnv): ObjectStore {
+  return new ObjectStore({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    bucket: env.S3_BUCKET,
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  });
+}
+
 /** The few S3 operations anet needs, on one bucket. Shared by the API and the worker. */
 export class ObjectStore {
   readonly client: S3Client;

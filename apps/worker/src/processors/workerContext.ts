@@ -1,5 +1,5 @@
 import { createPrismaClient, type PrismaClient } from '@anet/db';
-import { ObjectStore } from '@anet/api/storage';
+import { objectStoreFromEnv, type ObjectStore } from '@anet/api/storage';
 import { loadWorkerConfig, type WorkerConfig } from '../config';
 
 export interface WorkerContext {
@@ -17,14 +17,7 @@ export function workerContext(): WorkerContext {
     ctx = {
       config,
       prisma: createPrismaClient(config.DATABASE_URL, { poolSize: 3 }),
-      store: new ObjectStore({
-        endpoint: config.S3_ENDPOINT,
-        region: config.S3_REGION,
-        bucket: config.S3_BUCKET,
-        accessKeyId: config.S3_ACCESS_KEY_ID,
-        secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-        forcePathStyle: config.S3_FORCE_PATH_STYLE,
-      }),
+      store: objectStoreFromEnv(config),
     };
   }
   return ctx;
