@@ -3,8 +3,11 @@ import { AnetError } from '@anet/contracts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** Environment of the API (and, via `loadSharedConfig`, the worker). Fails naming the bad variable. */
-export const ApiEnvSchema = z.object({
+/**
+ * The variables the API and the worker share (Postgres, Redis/queue, S3), spread first into both
+ * schemas; the worker imports them from `@anet/api/config`.
+ */
+export const serviceEnvFields = {
   DATABASE_URL: z.string().min(1),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().default('bull'),
@@ -15,9 +18,19 @@ export const ApiEnvSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().default('S3RVER'),
   S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
   S3_FORCE_PATH_STYLE: bool.default(true),
+};
+
+/** LOG_LEVEL of both services (placed by each schema where it has always been). */
+export const logLevelField = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Environment of the API. Fails naming the bad variable. */
+export const ApiEnvSchema = z.object({
+  ...serviceEnvFields,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelField,
   /** Per-file upload limit (bytes), default 1 GiB → 413 PAYLOAD_TOO_LARGE above it. */
   MAX_FILE_BYTES: z.coerce
     .number()
@@ -55,7 +68,15 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   overrides: Partial<ApiConfig> = {},
 ): ApiConfig {
-  const parsed = ApiEnvSchema.safeParse(env);
+  return { ...parseEnv(ApiEnvSchema, env), ...overrides };
+}
+
+/** Parses `env` with `schema`; the first bad variable → CONFIG_INVALID naming it. */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? '?');
@@ -63,5 +84,5 @@ export function loadConfig(
       details: { variable: name },
     });
   }
-  return { ...parsed.data, ...overrides };
+  return parsed.data;
 }

@@ -1,21 +1,10 @@
 import { z } from 'zod';
-import { AnetError } from '@anet/contracts';
-
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+import { logLevelField, parseEnv, serviceEnvFields } from '@anet/api/config';
 
 /** Worker environment. Shared by the main thread and the sandboxed processor (same process.env). */
 export const WorkerEnvSchema = z.object({
-  DATABASE_URL: z.string().min(1),
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  REDIS_PREFIX: z.string().default('bull'),
-  QUEUE_NAME: z.string().default('anet-analyse'),
-  S3_ENDPOINT: z.string().url().optional(),
-  S3_REGION: z.string().default('us-east-1'),
-  S3_BUCKET: z.string().default('anet'),
-  S3_ACCESS_KEY_ID: z.string().default('S3RVER'),
-  S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
-  S3_FORCE_PATH_STYLE: bool.default(true),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...serviceEnvFields,
+  LOG_LEVEL: logLevelField,
   /** One job per GPU: training is compute-bound, concurrency above 1 only helps I/O. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(1),
   /** Port of the small health server (/healthz, /readyz with backend+device, /metrics); 0 = any free port. */
@@ -39,13 +28,5 @@ export const WorkerEnvSchema = z.object({
 export type WorkerConfig = z.infer<typeof WorkerEnvSchema>;
 
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  const parsed = WorkerEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue.path[0] ?? '?');
-    throw new AnetError('CONFIG_INVALID', `environment variable ${name}: ${issue.message}`, {
-      details: { variable: name },
-    });
-  }
-  return parsed.data;
+  return parseEnv(WorkerEnvSchema, env);
 }
