@@ -1,7 +1,8 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { PipelineProgress } from '@anet/pipeline';
 import type { ProgressMode } from '../output/ProgressReporter';
 import { formatEta } from '../output/formatJob';
+import { startStageBar } from '../output/stageBar';
 
 /** In-process pipeline progress: a bar on a TTY, JSON lines with --json, a line per stage/10 % otherwise. */
 export class PipelineProgressBar {
@@ -29,13 +30,8 @@ export class PipelineProgressBar {
           epochs,
           etaText: formatEta(p.etaSeconds),
         };
-        if (!this.#bar) {
-          this.#bar = new cliProgress.SingleBar(
-            { format: '{stage} |{bar}| {value}% {epochs} ETA {etaText}', stream: this.err, hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          );
-          this.#bar.start(100, value, payload);
-        } else this.#bar.update(value, payload);
+        if (!this.#bar) this.#bar = startStageBar(this.err, value, payload);
+        else this.#bar.update(value, payload);
         return;
       }
       case 'lines': {

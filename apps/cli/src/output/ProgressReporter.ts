@@ -1,6 +1,7 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { JobView } from '@anet/contracts';
 import { formatEta, formatProgress } from './formatJob';
+import { startStageBar } from './stageBar';
 
 export type ProgressMode = 'bar' | 'lines' | 'json' | 'quiet';
 
@@ -38,18 +39,8 @@ export class ProgressReporter {
         );
         return;
       case 'bar':
-        if (!this.#bar) {
-          this.#bar = new cliProgress.SingleBar(
-            {
-              format: '{stage} |{bar}| {value}% {epochs} ETA {etaText}',
-              stream: this.err,
-              hideCursor: true,
-              clearOnComplete: false,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          this.#bar.start(100, value, payload);
-        } else this.#bar.update(value, payload);
+        if (!this.#bar) this.#bar = startStageBar(this.err, value, payload, { clearOnComplete: false });
+        else this.#bar.update(value, payload);
         return;
       case 'lines': {
         // Plain lines for logs: one per stage change or 10 % step, not one per poll.
