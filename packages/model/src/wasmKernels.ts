@@ -38,6 +38,38 @@ function stride2(s: unknown): [number, number] {
   return typeof s === 'number' ? [s, s] : [(s as number[])[0], (s as number[])[1]];
 }
 
+/**
+ * Geometry of the forward NHWC conv x ⊛ filter whose gradient a kernel computes (strides, pad and
+ * rounding from its attrs; NHWC only), as tfjs computes it.
+ */
+function forwardConvGeometry(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: Record<string, unknown>,
+) {
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+  assertNhwc(dataFormat);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    stride2(strides),
+    1,
+    pad as 'same',
+    dimRoundingMode as 'floor' | undefined,
+  );
+  return {
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    oc: info.outChannels,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
 function assertNhwc(dataFormat: unknown): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC')
     throw new Error(`anet wasm conv kernels support NHWC only, got ${String(dataFormat)}`);
@@ -49,36 +81,18 @@ function assertNhwc(dataFormat: unknown): void {
  * is zeros, so we split by output phase r = h mod s: only taps k' ≡ offH − r (mod s) meet data, and
  * each phase is a dense stride-1 conv of dy with that sub-filter (s² convs, no wasted FLOPs).
  */
-export function conv2dBackpropInputWasm(args: {
-  inputs: Record<string, TensorInfo>;
-  attrs: Record<string, unknown>;
-  backend: unknown;
-}): TensorInfo {
+export function conv2dBackpropInputWasm(args: Parameters<KernelFunc>[0]): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { dy, filter } = args.inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
-  assertNhwc(dataFormat);
-  const xShape = inputShape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(
+  const xShape = args.attrs.inputShape as [number, number, number, number];
+  const { fh, fw, sh, sw, oh, ow, oc, padTop, padLeft } = forwardConvGeometry(
     xShape,
     filter.shape as [number, number, number, number],
-    stride2(strides),
-    1,
-    pad as 'same',
-    dimRoundingMode as 'floor' | undefined,
+    args.attrs,
   );
   const [n, h, w, ic] = xShape;
-  const {
-    filterHeight: fh,
-    filterWidth: fw,
-    strideHeight: sh,
-    strideWidth: sw,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: oc,
-  } = info;
-  const offH = fh - 1 - info.padInfo.top;
-  const offW = fw - 1 - info.padInfo.left;
+  const offH = fh - 1 - padTop;
+  const offW = fw - 1 - padLeft;
   const mod = (a: number, m: number) => ((a % m) + m) % m;
   // Per phase along one axis: first flipped tap c, tap count L, dy offset q, output count cnt.
   const phases = (s: number, off: number, f: number, out: number) =>
@@ -154,36 +168,22 @@ export function conv2dBackpropInputWasm(args: {
  * dW[ky,kx,i,o] = Σ_{b,y,x} xPad[b, y·s + ky, x·s + kx, i]·dy[b,y,x,o]: a forward conv with the input
  * channels as batch, the batch as channels, dy as the filter and the stride as its dilation.
  */
-export function conv2dBackpropFilterWasm(args: {
-  inputs: Record<string, TensorInfo>;
-  attrs: Record<string, unknown>;
-  backend: unknown;
-}): TensorInfo {
+export function conv2dBackpropFilterWasm(args: Parameters<KernelFunc>[0]): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = args.inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
-  assertNhwc(dataFormat);
-  const fShape = filterShape as [number, number, number, number];
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    fShape,
-    stride2(strides),
-    1,
-    pad as 'same',
-    dimRoundingMode as 'floor' | undefined,
-  );
-  const [n, h, w, ic] = x.shape;
+  const fShape = args.attrs.filterShape as [number, number, number, number];
   const {
-    filterHeight: fh,
-    filterWidth: fw,
-    strideHeight: sh,
-    strideWidth: sw,
-    outHeight: oh,
-    outWidth: ow,
-    outChannels: oc,
-  } = info;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+    fh,
+    fw,
+    sh,
+    sw,
+    oh,
+    ow,
+    oc,
+    padTop: pt,
+    padLeft: pl,
+  } = forwardConvGeometry(x.shape as [number, number, number, number], fShape, args.attrs);
+  const [n, h, w, ic] = x.shape;
   const ph = fh + (oh - 1) * sh;
   const pw = fw + (ow - 1) * sw;
 
