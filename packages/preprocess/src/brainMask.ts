@@ -95,60 +95,48 @@ export function liThreshold(data: Float32Array, bins = 1024): number {
   return t - eps + min;
 }
 
+/**
+ * Calls `visit` with each face (6-connected) neighbour of voxel `i` that lies inside the X × Y × Z
+ * volume, in the order −x, +x, −y, +y, −z, +z.
+ */
+function forEachFaceNeighbour(i: number, X: number, Y: number, Z: number, visit: (j: number) => void): void {
+  const XY = X * Y;
+  const z = (i / XY) | 0;
+  const rem = i - z * XY;
+  const y = (rem / X) | 0;
+  const x = rem - y * X;
+  if (x > 0) visit(i - 1);
+  if (x < X - 1) visit(i + 1);
+  if (y > 0) visit(i - X);
+  if (y < Y - 1) visit(i + X);
+  if (z > 0) visit(i - XY);
+  if (z < Z - 1) visit(i + XY);
+}
+
 /** Keeps the largest 6-connected component of a 0/1 mask (in place), returns its size. */
 export function keepLargestComponent(mask: Uint8Array, dims: Vec3): number {
   const [X, Y, Z] = dims;
-  const XY = X * Y;
   const label = new Int32Array(mask.length);
   const queue = new Int32Array(mask.length);
   let bestLabel = 0;
   let bestSize = 0;
   let next = 0;
+  let tail = 0;
+  // The neighbours that exist, unlabelled foreground only.
+  const visit = (j: number) => {
+    if (mask[j] && !label[j]) {
+      label[j] = next;
+      queue[tail++] = j;
+    }
+  };
   for (let s = 0; s < mask.length; s++) {
     if (!mask[s] || label[s]) continue;
     next++;
     let head = 0;
-    let tail = 0;
+    tail = 0;
     queue[tail++] = s;
     label[s] = next;
-    while (head < tail) {
-      const i = queue[head++];
-      const z = (i / XY) | 0;
-      const rem = i - z * XY;
-      const y = (rem / X) | 0;
-      const x = rem - y * X;
-      // The six neighbours that exist, unlabelled foreground only.
-      let j = i - 1;
-      if (x > 0 && mask[j] && !label[j]) {
-        label[j] = next;
-        queue[tail++] = j;
-      }
-      j = i + 1;
-      if (x < X - 1 && mask[j] && !label[j]) {
-        label[j] = next;
-        queue[tail++] = j;
-      }
-      j = i - X;
-      if (y > 0 && mask[j] && !label[j]) {
-        label[j] = next;
-        queue[tail++] = j;
-      }
-      j = i + X;
-      if (y < Y - 1 && mask[j] && !label[j]) {
-        label[j] = next;
-        queue[tail++] = j;
-      }
-      j = i - XY;
-      if (z > 0 && mask[j] && !label[j]) {
-        label[j] = next;
-        queue[tail++] = j;
-      }
-      j = i + XY;
-      if (z < Z - 1 && mask[j] && !label[j]) {
-        label[j] = next;
-        queue[tail++] = j;
-      }
-    }
+    while (head < tail) forEachFaceNeighbour(queue[head++], X, Y, Z, visit);
     if (tail > bestSize) {
       bestSize = tail;
       bestLabel = next;
@@ -205,7 +193,6 @@ export function dropSmallIslandsPerSlice(mask: Uint8Array, dims: Vec3, fraction:
 /** Fills every background region not 6-connected to the volume border (3D holes), in place. */
 export function fillHoles3d(mask: Uint8Array, dims: Vec3): void {
   const [X, Y, Z] = dims;
-  const XY = X * Y;
   const outside = new Uint8Array(mask.length);
   const queue = new Int32Array(mask.length);
   let tail = 0;
@@ -227,19 +214,7 @@ export function fillHoles3d(mask: Uint8Array, dims: Vec3): void {
       }
     }
   let head = 0;
-  while (head < tail) {
-    const i = queue[head++];
-    const z = (i / XY) | 0;
-    const rem = i - z * XY;
-    const y = (rem / X) | 0;
-    const x = rem - y * X;
-    if (x > 0) seed(i - 1);
-    if (x < X - 1) seed(i + 1);
-    if (y > 0) seed(i - X);
-    if (y < Y - 1) seed(i + X);
-    if (z > 0) seed(i - XY);
-    if (z < Z - 1) seed(i + XY);
-  }
+  while (head < tail) forEachFaceNeighbour(queue[head++], X, Y, Z, seed);
   for (let i = 0; i < mask.length; i++) if (!outside[i]) mask[i] = 1;
 }
 
