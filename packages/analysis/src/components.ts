@@ -15,6 +15,33 @@ export function neighbourOffsets(connectivity: Connectivity): Array<[number, num
   return out;
 }
 
+/**
+ * The neighbour offsets of `connectivity` as flat tables for the flood fills: per neighbour k its
+ * (dx, dy, dz) and its index step `di` in an X × Y × Z volume stored x-fastest (XY = X·Y).
+ */
+function neighbourTable(connectivity: Connectivity, X: number, XY: number) {
+  const offs = neighbourOffsets(connectivity);
+  return {
+    odx: Int32Array.from(offs, (o) => o[0]),
+    ody: Int32Array.from(offs, (o) => o[1]),
+    odz: Int32Array.from(offs, (o) => o[2]),
+    odi: Int32Array.from(offs, (o) => o[0] + X * o[1] + XY * o[2]),
+    no: offs.length,
+  };
+}
+
+/** Whether voxel (nx, ny, nz) lies outside an X × Y × Z volume. */
+function outsideVolume(nx: number, ny: number, nz: number, X: number, Y: number, Z: number): boolean {
+  return nx < 0 || nx >= X || ny < 0 || ny >= Y || nz < 0 || nz >= Z;
+}
+
+/** A copy of a full stack/queue with twice the room. */
+function doubled(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(a.length * 2);
+  grown.set(a);
+  return grown;
+}
+
 export interface Components {
   /** Per voxel: 0 = background, else the component's label 1..count. */
   labels: Int32Array;
@@ -37,12 +64,7 @@ export function labelComponents(
   const XY = X * Y;
   const n = XY * Z;
   if (values.length !== n) throw new RangeError(`values has ${values.length} voxels, dims say ${n}`);
-  const offs = neighbourOffsets(connectivity);
-  const odx = Int32Array.from(offs, (o) => o[0]);
-  const ody = Int32Array.from(offs, (o) => o[1]);
-  const odz = Int32Array.from(offs, (o) => o[2]);
-  const odi = Int32Array.from(offs, (o) => o[0] + X * o[1] + XY * o[2]);
-  const no = offs.length;
+  const { odx, ody, odz, odi, no } = neighbourTable(connectivity, X, XY);
   const labels = new Int32Array(n);
   let stack = new Int32Array(1024);
   const sizes: number[] = [0];
@@ -64,20 +86,11 @@ export function labelComponents(
       const x = r - y * X;
       const interior = x > 0 && x < X - 1 && y > 0 && y < Y - 1 && z > 0 && z < Z - 1;
       for (let k = 0; k < no; k++) {
-        if (!interior) {
-          const nx = x + odx[k];
-          const ny = y + ody[k];
-          const nz = z + odz[k];
-          if (nx < 0 || nx >= X || ny < 0 || ny >= Y || nz < 0 || nz >= Z) continue;
-        }
+        if (!interior && outsideVolume(x + odx[k], y + ody[k], z + odz[k], X, Y, Z)) continue;
         const j = i + odi[k];
         if (labels[j] !== 0 || values[j] !== v) continue;
         labels[j] = label;
-        if (top === stack.length) {
-          const grown = new Int32Array(stack.length * 2);
-          grown.set(stack);
-          stack = grown;
-        }
+        if (top === stack.length) stack = doubled(stack);
         stack[top++] = j;
       }
     }
@@ -105,12 +118,7 @@ export function removeSmallComponents(
   if (values.length !== n) throw new RangeError(`values has ${values.length} voxels, dims say ${n}`);
   // inPlace: the caller owns `values` (analyseMap's fresh ternary) and saves a full-volume copy
   const out = opts.inPlace ? values : values.slice();
-  const offs = neighbourOffsets(connectivity);
-  const no = offs.length;
-  const odx = Int32Array.from(offs, (o) => o[0]);
-  const ody = Int32Array.from(offs, (o) => o[1]);
-  const odz = Int32Array.from(offs, (o) => o[2]);
-  const odi = Int32Array.from(offs, (o) => o[0] + X * o[1] + XY * o[2]);
+  const { odx, ody, odz, odi, no } = neighbourTable(connectivity, X, XY);
   let queue = new Int32Array(1024);
   let kept = 0;
   let removed = 0;
@@ -131,20 +139,11 @@ export function removeSmallComponents(
       const x = r - y * X;
       const interior = x > 0 && x < X - 1 && y > 0 && y < Y - 1 && z > 0 && z < Z - 1;
       for (let k = 0; k < no; k++) {
-        if (!interior) {
-          const nx = x + odx[k];
-          const ny = y + ody[k];
-          const nz = z + odz[k];
-          if (nx < 0 || nx >= X || ny < 0 || ny >= Y || nz < 0 || nz >= Z) continue;
-        }
+        if (!interior && outsideVolume(x + odx[k], y + ody[k], z + odz[k], X, Y, Z)) continue;
         const j = i + odi[k];
         if (out[j] !== v) continue;
         out[j] = mark;
-        if (tail === queue.length) {
-          const grown = new Int32Array(queue.length * 2);
-          grown.set(queue);
-          queue = grown;
-        }
+        if (tail === queue.length) queue = doubled(queue);
         queue[tail++] = j;
       }
     }
