@@ -31,6 +31,8 @@ export interface JobsRepository {
   /** Nulls payload fields and marks deleted, keeping an audit event; returns the row as it was. */
   markDeleted(tenantId: string, id: string): Promise<Job>;
   queuedJobIds(olderThan: Date): Promise<string[]>;
+  /** How many of a tenant's jobs created up to `until` are waiting (fair-share queue priorities). */
+  countQueued(tenantId: string, until: Date): Promise<number>;
   existingIds(ids: string[]): Promise<Set<string>>;
 }
 
@@ -185,6 +187,11 @@ export function createJobsRepository(prisma: PrismaClient): JobsRepository {
         take: 1000,
       });
       return rows.map((r) => r.id);
+    },
+    async countQueued(tenantId, until) {
+      return prisma.job.count({
+        where: { tenantId, status: 'queued', deletedAt: null, createdAt: { lte: until } },
+      });
     },
     async existingIds(ids) {
       const valid = ids.filter((i) => UUID.test(i));

@@ -16,7 +16,7 @@ import {
 import type { Job } from '@anet/db';
 import { receiveJobUpload, type ReceivedUpload, type ValidatorFactory } from '../upload/receiveJobUpload';
 import { toJobView } from '../repositories/toJobView';
-import { enqueueAnalyse } from '../queue/enqueueAnalyse';
+import { enqueueAnalyse, fairSharePriority } from '../queue/enqueueAnalyse';
 import { jobPrefix } from '../storage';
 
 const errors = {
@@ -126,7 +126,9 @@ export const jobsRoutes: FastifyPluginAsync<{
       }
       // The row is the source of truth: if this enqueue is lost (crash, Redis down), the
       // reconciler enqueues queued rows that have no BullMQ job, so 202 is still a promise kept.
-      await enqueueAnalyse(app.queue, job.id, enqueueOpts).catch((err) =>
+      // This job's rank among its tenant's waiting jobs (itself included, later arrivals not): 1st gets 1.
+      const priority = fairSharePriority(await app.jobs.countQueued(tenantId, job.createdAt).catch(() => 1));
+      await enqueueAnalyse(app.queue, job.id, { ...enqueueOpts, priority }).catch((err) =>
         req.log.warn({ err, jobId: job.id }, 'enqueue failed; reconciler will retry'),
       );
       req.log.info({ jobId: job.id, tenantId }, 'job queued');
