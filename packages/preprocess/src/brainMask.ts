@@ -3,14 +3,20 @@ import { gridAxisMap, invertAxisMap, resampleAxisAligned } from './resample';
 
 type Vec3 = [number, number, number];
 
-/** Otsu's threshold over a `bins`-level histogram of the data (maximises between-class variance). */
-export function otsuThreshold(data: Float32Array, bins = 256): number {
+/** [min, max] of the data (Infinity, −Infinity when empty), the histogram range of the thresholds. */
+function valueRange(data: Float32Array): [number, number] {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < data.length; i++) {
     if (data[i] < min) min = data[i];
     if (data[i] > max) max = data[i];
   }
+  return [min, max];
+}
+
+/** Otsu's threshold over a `bins`-level histogram of the data (maximises between-class variance). */
+export function otsuThreshold(data: Float32Array, bins = 256): number {
+  const [min, max] = valueRange(data);
   if (!(max > min)) return min;
   const counts = new Float64Array(bins);
   const scale = bins / (max - min);
@@ -51,12 +57,7 @@ export function otsuThreshold(data: Float32Array, bins = 256): number {
  * background without cutting grey matter off, which Otsu does when bright fat and vessels pull it up.
  */
 export function liThreshold(data: Float32Array, bins = 1024): number {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] < min) min = data[i];
-    if (data[i] > max) max = data[i];
-  }
+  const [min, max] = valueRange(data);
   if (!(max > min)) return min;
   const counts = new Float64Array(bins);
   const scale = bins / (max - min);
