@@ -16,7 +16,8 @@ describe('AnetError', () => {
     expect(AnetError.from(e)).toBe(e);
   });
   it('has a status for every code and classifies input errors', () => {
-    for (const code of Object.values(ERROR_CODES)) expect(HTTP_STATUS_BY_CODE[code]).toBeGreaterThanOrEqual(400);
+    for (const code of Object.values(ERROR_CODES))
+      expect(HTTP_STATUS_BY_CODE[code]).toBeGreaterThanOrEqual(400);
     expect(isInputError('NIFTI_BAD_MAGIC')).toBe(true);
     expect(isInputError('DEPENDENCY_UNAVAILABLE')).toBe(false);
   });
