@@ -316,16 +316,19 @@ describe('worker', { timeout: 300_000 }, () => {
     const fastStall = { LOCK_DURATION_MS: '4000', STALLED_INTERVAL_MS: '1000' };
     const job = await submit(app, tenant.key, OPTIONS);
 
-    // 1. SIGTERM mid-training: the worker stops at the next step, the job goes back to the queue, the process exits 0.
+    // 1. SIGTERM mid-training: the worker finishes its epoch, checkpoints it, releases the job, exits 0.
     const a = childWorker(q, fastStall);
     await waitFor(
       'first checkpoint',
       async () => (await checkpointEpochs(tenant.tenantId, job.id)).length > 0,
     );
+    const epochAtTerm = (await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).epoch ?? 0;
     a.kill('SIGTERM');
     expect(await exited(a)).toBe(0);
     const afterTerm = await checkpointEpochs(tenant.tenantId, job.id);
     expect(afterTerm.length).toBeGreaterThan(0);
+    // The epoch in progress at SIGTERM was finished and checkpointed: nothing before it is lost.
+    expect(Math.max(...afterTerm)).toBeGreaterThanOrEqual(epochAtTerm);
     const bull = await app.queue.getJob(job.id);
     expect(['delayed', 'waiting', 'wait']).toContain(await bull!.getState());
     expect((await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).status).not.toBe('failed');

@@ -35,6 +35,32 @@ describe('trainGan', () => {
     expect(resumed.snapshots.map((s) => s.epoch)).toEqual(straight.snapshots.map((s) => s.epoch));
   });
 
+  it('graceful stop: finishes the epoch, checkpoints it, stops; the resume equals training straight through', async () => {
+    const cfg = resolveTrainConfig('smoke', { epochs: 6, checkpointEvery: 0 });
+    const data = { baseline: discVolume(dims, 3), followup: discVolume(dims, 5) };
+    const straightBlobs = new Map<number, Uint8Array>();
+    await trainGan(cfg, data, { onCheckpoint: async (b, e) => void straightBlobs.set(e, b) });
+    const stop = new AbortController();
+    const blobs = new Map<number, Uint8Array>();
+    const stopped = trainGan(cfg, data, {
+      stopSignal: stop.signal,
+      // Asked to stop during epoch 3 (progress fires at its end, before its checkpoint decision).
+      onProgress: (p) => p.epoch === 3 && stop.abort(),
+      onCheckpoint: async (b, e) => void blobs.set(e, b),
+    });
+    await expect(stopped).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
+    // Snapshots (and so checkpoints) fall at epochs 2, 4, 5, 6 here; 3 is written only for the stop.
+    expect([...blobs.keys()]).toEqual([2, 3]);
+    const resumedBlobs = new Map<number, Uint8Array>();
+    await trainGan(cfg, data, {
+      resumeFrom: blobs.get(3),
+      onCheckpoint: async (b, e) => void resumedBlobs.set(e, b),
+    });
+    const a = decodeBlob(straightBlobs.get(6)!).tensors;
+    const b = decodeBlob(resumedBlobs.get(6)!).tensors;
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.data), name).toEqual(Array.from(t.data));
+  });
+
   it('rejects a checkpoint from another configuration', async () => {
     const cfg = resolveTrainConfig('smoke', { epochs: 2, checkpointEvery: 1 });
     const data = { baseline: discVolume(dims, 3), followup: discVolume(dims, 5) };

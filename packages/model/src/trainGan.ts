@@ -247,7 +247,8 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
  * boostEvery-th epoch). The noise square sits on every real follow-up slice at the current phase's
  * position and is removed after the last phase; a snapshot is taken at each phase end and at epoch E.
  * Checkpoints every `checkpointEvery` epochs and at each snapshot; `resumeFrom` continues bit-for-bit.
- * Throws AnetError('JOB_CANCELLED') when `signal` aborts (checked between steps).
+ * Throws AnetError('JOB_CANCELLED') when `signal` aborts (checked between steps), or after checkpointing
+ * the epoch in progress when `stopSignal` aborts (graceful shutdown).
  */
 export async function trainGan(
   cfg: TrainConfig,
@@ -319,8 +320,15 @@ export async function trainGan(
         etaSeconds: perUnit * remainingUnits,
         losses,
       });
-      if (hooks.onCheckpoint && ((cfg.checkpointEvery > 0 && e % cfg.checkpointEvery === 0) || snapAt.has(e)))
+      const stopping = hooks.stopSignal?.aborted === true && e < cfg.epochs;
+      const due = (cfg.checkpointEvery > 0 && e % cfg.checkpointEvery === 0) || snapAt.has(e);
+      if (hooks.onCheckpoint && (due || stopping))
         await hooks.onCheckpoint(encodeCheckpoint(cfg, model, rng, e, history, snapshots), e);
+      if (stopping)
+        throw new AnetError(
+          'JOB_CANCELLED',
+          `training stopped after epoch ${e}; it resumes from that checkpoint`,
+        );
       await yieldToLoop();
     }
     return {

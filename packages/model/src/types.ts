@@ -28,6 +28,11 @@ export interface TrainProgress {
 
 export interface TrainHooks {
   signal?: AbortSignal;
+  /**
+   * Graceful stop (a worker shutting down): the current epoch finishes, a checkpoint of it is written
+   * through onCheckpoint, then JOB_CANCELLED is thrown — a resume loses nothing. `signal` stops at once.
+   */
+  stopSignal?: AbortSignal;
   onProgress?(p: TrainProgress): void;
   resumeFrom?: Uint8Array;
   onCheckpoint?(blob: Uint8Array, epoch: number): Promise<void>;

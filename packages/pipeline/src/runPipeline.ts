@@ -50,6 +50,8 @@ export interface PipelineProgress {
 
 export interface PipelineHooks {
   signal?: AbortSignal;
+  /** Graceful stop: training finishes its epoch and checkpoints first (see TrainHooks.stopSignal). */
+  stopSignal?: AbortSignal;
   onProgress?(p: PipelineProgress): void;
   /** The latest training checkpoint of an earlier attempt, if any: training resumes from it. */
   loadCheckpoint?(): Promise<Uint8Array | undefined>;
@@ -97,8 +99,9 @@ function binarize(v: Volume): Volume {
   return { ...v, data };
 }
 
-function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new AnetError('JOB_CANCELLED', 'the analysis was cancelled');
+function throwIfAborted(hooks: Pick<PipelineHooks, 'signal' | 'stopSignal'>): void {
+  if (hooks.signal?.aborted || hooks.stopSignal?.aborted)
+    throw new AnetError('JOB_CANCELLED', 'the analysis was cancelled or stopped');
 }
 
 const fmt = (x: number | null, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
@@ -142,7 +145,7 @@ export async function runPipeline(
   const baselineInput = describeInput(names.baseline ?? 'baseline.nii.gz', inputs.baseline, baseline);
   const followupInput = describeInput(names.followup ?? 'followup.nii.gz', inputs.followup, followup);
   const pp = preprocessPair(baseline, followup, { grid: config.train.grid });
-  throwIfAborted(hooks.signal);
+  throwIfAborted(hooks);
 
   // 2. Training
   clock.start('training');
@@ -154,6 +157,7 @@ export async function runPipeline(
     { baseline: pp.baseline, followup: pp.followup },
     {
       signal: hooks.signal,
+      stopSignal: hooks.stopSignal,
       resumeFrom,
       onCheckpoint: hooks.saveCheckpoint,
       onProgress: (p) =>
@@ -167,7 +171,7 @@ export async function runPipeline(
         }),
     },
   );
-  throwIfAborted(hooks.signal);
+  throwIfAborted(hooks);
 
   // 3. Inference
   clock.start('inferring');
@@ -175,7 +179,7 @@ export async function runPipeline(
   const inferred = await inferMap(trained.snapshots, pp.baseline, config.train);
   const map = toNative(inferred.map, pp.record, { interpolation: 'linear' });
   const uncertainty = toNative(inferred.uncertainty, pp.record, { interpolation: 'linear' });
-  throwIfAborted(hooks.signal);
+  throwIfAborted(hooks);
 
   // 4. Analysis
   clock.start('analysing');
@@ -187,7 +191,7 @@ export async function runPipeline(
     // The method sees skull-stripped scans only (DESIGN §1), so change is counted inside the brain.
     regionMask: toNative(pp.baselineBrainMask, pp.record, { interpolation: 'nearest' }),
   });
-  throwIfAborted(hooks.signal);
+  throwIfAborted(hooks);
   const like = baseline.meta;
   const artifacts: PipelineArtifact[] = [
     {

@@ -97,7 +97,10 @@ export default async function analyse(
   // BullMQ aborts our signal with a reason: 'cancelled' (the main thread saw the row's cancel
   // flag) or anything else (shutdown, lost lock). One controller carries it into the pipeline.
   const ac = new AbortController();
-  const onOuterAbort = () => ac.abort(signal?.reason === ABORT_CANCELLED ? ABORT_CANCELLED : ABORT_SHUTDOWN);
+  // Shutdown (or a lost lock) stops gracefully: training finishes its epoch and checkpoints first.
+  const stop = new AbortController();
+  const onOuterAbort = () =>
+    signal?.reason === ABORT_CANCELLED ? ac.abort(ABORT_CANCELLED) : stop.abort(ABORT_SHUTDOWN);
   signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (signal?.aborted) onOuterAbort();
 
@@ -140,6 +143,7 @@ export default async function analyse(
       pipelineConfig,
       {
         signal: ac.signal,
+        stopSignal: stop.signal,
         onProgress,
         loadCheckpoint: async () => {
           const keys = (await store.list(checkpointPrefix(tenantId, jobId))).map((o) => o.key).sort();
@@ -200,8 +204,8 @@ export default async function analyse(
     return { jobId, status: 'succeeded' };
   } catch (err) {
     if (ac.signal.aborted && ac.signal.reason === ABORT_CANCELLED) return finishCancelled();
-    if (ac.signal.aborted) {
-      // Shutdown or lost lock: the latest checkpoint is in S3; the retry (another worker) resumes from it.
+    if (ac.signal.aborted || stop.signal.aborted) {
+      // Shutdown or lost lock: the epoch in progress was checkpointed to S3; the retry resumes from it.
       throw new Error('worker stopped before the job finished; it will resume from its latest checkpoint', {
         cause: err,
       });
