@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AnetError, ERROR_CODES, type ErrorCode } from '@anet/contracts';
+import { someCause } from './someCause';
 import { isMalformedMultipart } from './upload/isMalformedMultipart';
 
 /** Maps Fastify's own error codes onto ours so clients only ever see contract codes. */
@@ -29,18 +30,15 @@ const CONNECTION_CODES = new Set([
 
 /** A database/driver error whose cause is an unreachable server (walks the `cause` chain). */
 function isConnectionFailure(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    const x = e as { code?: unknown; message?: unknown };
-    if (typeof x.code === 'string' && CONNECTION_CODES.has(x.code)) return true;
-    if (
-      typeof x.message === 'string' &&
-      /Connection terminated|connect ECONNREFUSED|Can't reach database server|connection timeout/i.test(
-        x.message,
-      )
-    )
-      return true;
-  }
-  return false;
+  return someCause(
+    err,
+    (x) =>
+      (typeof x.code === 'string' && CONNECTION_CODES.has(x.code)) ||
+      (typeof x.message === 'string' &&
+        /Connection terminated|connect ECONNREFUSED|Can't reach database server|connection timeout/i.test(
+          x.message,
+        )),
+  );
 }
 
 export function toAnetError(err: unknown): AnetError {
