@@ -29,6 +29,14 @@ export function parseNumber(kind: 'int' | 'float', min = 0) {
   };
 }
 
+/** The training overrides the --seed and --epochs flags ask for (absent flags keep the profile's). */
+export function trainOverrides(opts: { seed?: number; epochs?: number }): { seed?: number; epochs?: number } {
+  return {
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.epochs ? { epochs: opts.epochs } : {}),
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('analyze')
@@ -62,12 +70,7 @@ export function register(program: Command): void {
       runAction(async (opts: AnalyzeOptions) => {
         if (opts.baselineMask && opts.baselineVolumeMl !== undefined)
           throw new UsageError('give either --baseline-mask or --baseline-volume-ml, not both');
-        const config = resolveConfig(opts.profile, {
-          train: {
-            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-            ...(opts.epochs ? { epochs: opts.epochs } : {}),
-          },
-        });
+        const config = resolveConfig(opts.profile, { train: trainOverrides(opts) });
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const ac = new AbortController();
         const onSigint = () => ac.abort();

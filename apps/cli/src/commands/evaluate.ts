@@ -9,7 +9,7 @@ import { discoverCohort } from '../evaluate/discoverCohort';
 import { evaluateCohortPair, type CohortPairResult } from '../evaluate/evaluateCohortPair';
 import { progressModeFor } from '../output/ProgressReporter';
 import { runAction } from '../output/runAction';
-import { parseNumber } from './analyze';
+import { parseNumber, trainOverrides } from './analyze';
 
 interface EvaluateOptions {
   cohort: string;
@@ -51,12 +51,7 @@ export function register(program: Command): void {
     .action(
       runAction(async (opts: EvaluateOptions) => {
         const pairs = await discoverCohort(opts.cohort, opts.swap);
-        const config = resolveConfig(opts.profile, {
-          train: {
-            ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-            ...(opts.epochs ? { epochs: opts.epochs } : {}),
-          },
-        });
+        const config = resolveConfig(opts.profile, { train: trainOverrides(opts) });
         await mkdir(opts.out, { recursive: true });
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const results: CohortPairResult[] = [];
