@@ -17,6 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AnetClient } from '../apps/cli/src/client';
+import { jobView } from '../tests/cli/helpers/jobView';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -60,26 +61,8 @@ async function main(): Promise<void> {
       hash.update(c);
     });
     req.on('end', () => {
-      const now = new Date().toISOString();
       res.writeHead(202, { 'content-type': 'application/json', location: '/v1/jobs/bench' });
-      res.end(
-        JSON.stringify({
-          id: 'bench',
-          status: 'queued',
-          stage: null,
-          progress: { fraction: 0, epoch: null, totalEpochs: null, etaSeconds: null },
-          profile: 'smoke',
-          clientReference: null,
-          attempts: 0,
-          createdAt: now,
-          updatedAt: now,
-          startedAt: null,
-          finishedAt: null,
-          error: null,
-          result: null,
-          links: { self: '/v1/jobs/bench', artifacts: '/v1/jobs/bench/artifacts' },
-        }),
-      );
+      res.end(JSON.stringify(jobView('bench')));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
