@@ -6,6 +6,7 @@ import {
   type RanoAssessment,
   type Volume,
 } from '@anet/contracts';
+import { fromCanonical, morphDisc, reorientationOf, toCanonical } from '@anet/preprocess';
 import { removeSmallComponents } from './components';
 import { classifyRano } from './rano';
 import { ternarize } from './ternary';
@@ -47,13 +48,44 @@ export interface AnalysisResult {
   config: AnalysisConfig;
 }
 
+/**
+ * The edge margin in voxels per stored axis: the margin (mm) over the voxel size along the two stored
+ * axes that run closest to R–L and A–P (in-plane for an axial scan, whatever the storage order), 0
+ * along the one closest to S–I.
+ */
+export function edgeMarginVoxels(map: Pick<Volume, 'dims' | 'affine' | 'spacing'>, mm: number): [number, number, number] {
+  const r = reorientationOf(map);
+  const out: [number, number, number] = [0, 0, 0];
+  for (const w of [0, 1]) {
+    const j = r.axis[w];
+    out[j] = Math.round(mm / (map.spacing[j] || 1));
+  }
+  return out;
+}
+
+/** The region (> ½ = inside) eroded by `mm` in the axial plane of the canonical orientation, as 0/1 in the region's own grid. */
+export function erodedRegion(region: Volume, mm: number): Uint8Array {
+  const out = new Uint8Array(region.data.length);
+  if (!(mm > 0)) {
+    for (let i = 0; i < out.length; i++) out[i] = region.data[i]! > 0.5 ? 1 : 0;
+    return out;
+  }
+  const c = toCanonical(region);
+  const m = new Uint8Array(c.volume.data.length);
+  for (let i = 0; i < m.length; i++) m[i] = c.volume.data[i]! > 0.5 ? 1 : 0;
+  morphDisc(m, c.volume.dims, c.volume.spacing, mm, 'erode');
+  const back = fromCanonical({ ...c.volume, data: Float32Array.from(m) }, c.reorientation, region.affine);
+  for (let i = 0; i < out.length; i++) out[i] = back.data[i]! > 0.5 ? 1 : 0;
+  return out;
+}
+
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 }
 
 /**
- * Map → answer (DESIGN.md §1 "Analysis"): threshold to a ternary map with the in-plane edge margin
- * zeroed, then remove growth/reduction components of ≤ minComponentVoxels (edge first, so every kept
+ * Map → answer (docs/method.md "Analysis"): threshold to a ternary map with the in-plane edge margin
+ * (mm) zeroed, then remove growth/reduction components of ≤ minComponentMl (edge first, so every kept
  * component really has more voxels than that), then Σ ternary as the change in voxels and mL (from the
  * map's voxel size: pass the map in the baseline's native grid), predicted follow-up volume and the
  * modified-RANO (Strack 2023) and RANO 2.0 volumetric classes.
@@ -85,7 +117,7 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     baseline = { ml, voxels: null, source: 'number' };
   }
 
-  const raw = ternarize(map.data, map.dims, config.threshold, config.edgeMarginVoxels);
+  const raw = ternarize(map.data, map.dims, config.threshold, edgeMarginVoxels(map, config.edgeMarginMm));
   if (opts.regionMask) {
     const region = opts.regionMask;
     if (!sameDims(region.dims, map.dims)) {
@@ -94,9 +126,12 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
         `region mask dims ${region.dims.join('×')} differ from the map's ${map.dims.join('×')}`,
       );
     }
-    for (let i = 0; i < raw.length; i++) if (!(region.data[i] > 0.5)) raw[i] = 0;
+    const inside = erodedRegion(region, config.brainMarginMm);
+    for (let i = 0; i < raw.length; i++) if (!inside[i]) raw[i] = 0;
   }
-  const cleaned = removeSmallComponents(raw, map.dims, config.minComponentVoxels, config.connectivity, {
+  // ≤ minComponentMl removed; the small epsilon keeps "30 voxels of 1 mm³ = 0.03 mL" removed despite rounding.
+  const minVoxels = Math.floor(config.minComponentMl / vv + 1e-6);
+  const cleaned = removeSmallComponents(raw, map.dims, minVoxels, config.connectivity, {
     inPlace: true,
   });
   const counts = countTernary(cleaned.values);

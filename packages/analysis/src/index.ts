@@ -29,12 +29,3 @@ export {
   type PairEvaluation,
 } from './evaluation/evaluatePair';
 export { summariseCohort, formatCohortTable, type CohortSummary } from './evaluation/summariseCohort';
-export {
-  registerRigid,
-  carryMask,
-  elastixAvailable,
-  RIGID_PARAMETERS,
-  type RigidTransform,
-  type RegisterRigidResult,
-  type ElastixOptions,
-} from './evaluation/registerRigid';

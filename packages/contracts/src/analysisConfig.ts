@@ -32,12 +32,21 @@ export const AnalysisConfigSchema = z
   .object({
     /** map < −threshold → −1 (reduction), map > threshold → +1 (growth). */
     threshold: z.number().positive().default(0.15),
-    /** Connected components with at most this many voxels are removed (30 → 30 removed, 31 kept). */
-    minComponentVoxels: z.number().int().nonnegative().default(30),
+    /**
+     * Connected components of at most this volume (mL) are removed. The paper's 30 voxels of ~1 mm³:
+     * 0.03 mL. In mL so that the result does not depend on the grid's resolution.
+     */
+    minComponentMl: z.number().nonnegative().default(0.03),
     /** Voxel neighbourhood for components: faces (6), + edges (18), + corners (26). */
     connectivity: z.union([z.literal(6), z.literal(18), z.literal(26)]).default(26),
-    /** The outer N voxels of each in-plane dimension (x, y) are ignored: noise at the image edge. */
-    edgeMarginVoxels: z.number().int().nonnegative().default(10),
+    /** The outer band of this width (mm) of each in-plane dimension is ignored: noise at the image edge (the paper: 10 voxels of ~1 mm). */
+    edgeMarginMm: z.number().nonnegative().default(10),
+    /**
+     * Change is counted only inside the union of the two (aligned) brain masks eroded in-plane by this
+     * margin (mm): the brain's rim, where masks and partial volumes differ, is not tumour. 0 = the masks as
+     * they are. Only applies when brain masks are given to the analysis.
+     */
+    brainMarginMm: z.number().nonnegative().default(0),
     modifiedRano: RanoThresholdsSchema.default(MODIFIED_RANO_THRESHOLDS),
     rano2: RanoThresholdsSchema.default(RANO2_VOLUMETRIC_THRESHOLDS),
     /**

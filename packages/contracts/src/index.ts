@@ -7,3 +7,4 @@ export * from './report';
 export * from './job';
 export * from './api';
 export * from './checkStudyPair';
+export * from './methodConfig';

@@ -3,7 +3,7 @@ import { RanoThresholdsSchema } from './analysisConfig';
 import { RanoClassSchema } from './job';
 
 /** Bump on any change to the report's shape; readers check it before trusting fields. */
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '2.0.0';
 
 export const DISCLAIMER =
   'Research software, not a medical device. Not for diagnosis or treatment decisions; every result must be reviewed by a qualified radiologist.';
@@ -96,6 +96,31 @@ export type ReportArtifact = z.infer<typeof ReportArtifactSchema>;
 
 const ms = z.number().nonnegative();
 
+/** How the follow-up was brought onto the baseline (null when the method ran registration-free). */
+export const ReportAlignmentSchema = z
+  .object({
+    method: z.literal('rigid-mutual-information'),
+    /** Row-major 4×4 RAS+ world transform baseline world → follow-up world (mm). */
+    matrix: z.array(z.number()).length(16),
+    rotationDeg: vec3,
+    translationMm: vec3,
+    /** Normalised cross-correlation of the two scans inside the baseline brain, before (as stored, world coordinates) and after alignment. */
+    quality: z.object({ nccBefore: z.number(), nccAfter: z.number() }).strict(),
+    seconds: z.number().nonnegative(),
+  })
+  .strict();
+export type ReportAlignment = z.infer<typeof ReportAlignmentSchema>;
+
+/** Where each brain mask came from, and the stored orientation of each scan. */
+export const ReportGeometrySchema = z
+  .object({
+    orientation: z.object({ baseline: z.string(), followup: z.string() }).strict(),
+    brainMasks: z
+      .object({ baseline: z.enum(['supplied', 'computed']), followup: z.enum(['supplied', 'computed']) })
+      .strict(),
+  })
+  .strict();
+
 /** report.json: everything needed to read, trust and reproduce one analysis. */
 export const ReportSchema = z
   .object({
@@ -108,6 +133,8 @@ export const ReportSchema = z
         baseline: ReportInputSchema,
         followup: ReportInputSchema,
         baselineMask: ReportInputSchema.nullable(),
+        baselineBrainMask: ReportInputSchema.nullable(),
+        followupBrainMask: ReportInputSchema.nullable(),
         baselineVolumeMl: z.number().nonnegative().nullable(),
       })
       .strict(),
@@ -116,6 +143,10 @@ export const ReportSchema = z
     profile: z.string(),
     /** Which method variant ran, e.g. 'paper' or an improved variant's name. */
     variant: z.string(),
+    /** The components that produced the map (align, map, smoothing, gate), as run. */
+    method: z.record(z.string(), z.unknown()),
+    alignment: ReportAlignmentSchema.nullable(),
+    geometry: ReportGeometrySchema,
     backend: z.object({ name: z.string(), device: z.string() }).strict(),
     seed: z.number().int(),
     timingsMs: z

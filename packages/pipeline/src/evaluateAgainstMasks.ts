@@ -1,11 +1,6 @@
 import type { AnalysisConfig, Volume } from '@anet/contracts';
-import {
-  carryMask,
-  evaluatePair,
-  registerRigid,
-  type PairEvaluation,
-  type RigidTransform,
-} from '@anet/analysis';
+import { evaluatePair, type PairEvaluation } from '@anet/analysis';
+import { registerRigid, resampleWorld, type RigidAlignment } from '@anet/preprocess';
 
 export interface MaskedPair {
   baseline: Volume;
@@ -18,28 +13,33 @@ export interface PairEvaluationRun {
   evaluation: PairEvaluation;
   /** The follow-up mask carried into the baseline grid (nearest neighbour), for inspection. */
   followupMaskInBaseline: Volume;
-  transform: RigidTransform;
+  transform: RigidAlignment;
 }
 
 /**
- * The paper's evaluation for one analysed pair. Evaluation only: the follow-up scan is rigidly
- * registered to the baseline (elastix, Mattes MI, 6 DOF) so that its mask can be carried into the
- * baseline grid; ground truth = mask(t2) − mask(t1) there. The method itself never sees this.
+ * The paper's evaluation for one analysed pair (docs/evaluation.md). The follow-up scan is rigidly
+ * registered to the baseline with the pipeline's own registration (registerRigid: same code, same
+ * seed) so that its tumour mask can be carried into the baseline grid (nearest neighbour, world
+ * coordinates); ground truth = mask(t2) − mask(t1) there. `region` restricts the voxels scored.
  */
 export async function evaluateAgainstMasks(
   map: Volume,
   pair: MaskedPair,
   config: AnalysisConfig,
-  opts: { signal?: AbortSignal } = {},
+  opts: { region?: Volume; transform?: RigidAlignment } = {},
 ): Promise<PairEvaluationRun> {
-  const { transform } = await registerRigid(pair.baseline, pair.followup, { signal: opts.signal });
-  const followupMaskInBaseline = await carryMask(pair.followupMask, transform, { signal: opts.signal });
+  const transform = opts.transform ?? (await registerRigid(pair.baseline, pair.followup));
+  const followupMaskInBaseline = resampleWorld(pair.followupMask, pair.baseline, {
+    worldTransform: transform.matrix,
+    interpolation: 'nearest',
+  });
   const evaluation = evaluatePair({
     map,
     baselineMask: pair.baselineMask,
     followupMaskInBaseline,
     followupMask: pair.followupMask,
     config,
+    region: opts.region,
   });
   return { evaluation, followupMaskInBaseline, transform };
 }

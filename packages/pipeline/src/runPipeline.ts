@@ -8,10 +8,23 @@ import {
   type JobStage,
   type Report,
   type ReportInput,
+  type ReportAlignment,
   type Volume,
 } from '@anet/contracts';
 import { readNifti, writeNifti, type NiftiVolume } from '@anet/nifti';
-import { preprocessPair, toNative } from '@anet/preprocess';
+import {
+  assertUsableAffine,
+  checkMask,
+  fromCanonical,
+  harmonisedDifference,
+  normalisedCrossCorrelation,
+  orientationLetters,
+  preprocessPair,
+  registerRigid,
+  resampleWorld,
+  toNative,
+  type PreprocessedPair,
+} from '@anet/preprocess';
 import { inferMap, selectBackend, trainGan, type LossHistory } from '@anet/model';
 import {
   analyseMap,
@@ -34,8 +47,17 @@ export interface PipelineInputs {
   baselineMask?: Uint8Array;
   /** Baseline enhancing-tumour volume in mL, when no mask is sent. */
   baselineVolumeMl?: number;
+  /** Brain masks (NIfTI, 0/1 or a label map with label 1) in each scan's own grid; else computed. */
+  baselineBrainMask?: Uint8Array;
+  followupBrainMask?: Uint8Array;
   /** File names for the report (never paths with patient names: callers pass what the user chose). */
-  names?: { baseline?: string; followup?: string; baselineMask?: string };
+  names?: {
+    baseline?: string;
+    followup?: string;
+    baselineMask?: string;
+    baselineBrainMask?: string;
+    followupBrainMask?: string;
+  };
 }
 
 export interface PipelineProgress {
@@ -70,7 +92,8 @@ export interface PipelineResult {
   report: Report;
   artifacts: PipelineArtifact[];
   analysis: AnalysisResult;
-  history: LossHistory;
+  /** Training losses; null when the map did not use the network. */
+  history: LossHistory | null;
 }
 
 function readInput(bytes: Uint8Array, what: string): NiftiVolume {
@@ -93,15 +116,37 @@ function describeInput(name: string, bytes: Uint8Array, vol: NiftiVolume): Repor
   };
 }
 
-function binarize(v: Volume): Volume {
-  const data = new Float32Array(v.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = v.data[i]! > 0.5 ? 1 : 0;
-  return { ...v, data };
-}
-
 function throwIfAborted(hooks: Pick<PipelineHooks, 'signal' | 'stopSignal'>): void {
   if (hooks.signal?.aborted || hooks.stopSignal?.aborted)
     throw new AnetError('JOB_CANCELLED', 'the analysis was cancelled or stopped');
+}
+
+/** The brain the analysis counts in, on the baseline's canonical grid: the union of both masks when aligned. */
+function brainUnion(pp: PreprocessedPair): Volume {
+  const c = pp.canonical;
+  if (!c.followupBrainMask) return c.baselineBrainMask;
+  const data = new Float32Array(c.baselineBrainMask.data.length);
+  for (let i = 0; i < data.length; i++)
+    data[i] = c.baselineBrainMask.data[i]! > 0.5 || c.followupBrainMask.data[i]! > 0.5 ? 1 : 0;
+  return { ...c.baselineBrainMask, data };
+}
+
+/** NCC inside the baseline brain of the follow-up as stored (world coordinates) and as aligned. */
+function alignmentQuality(pp: PreprocessedPair, followup: Volume): { nccBefore: number; nccAfter: number } {
+  const c = pp.canonical;
+  const before = resampleWorld(followup, { dims: c.baseline.dims, affine: c.baseline.affine });
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  return {
+    nccBefore: round(normalisedCrossCorrelation(c.baseline.data, before.data, c.baselineBrainMask.data)),
+    nccAfter: round(normalisedCrossCorrelation(c.baseline.data, c.followup!.data, c.baselineBrainMask.data)),
+  };
+}
+
+/** The subtraction where the network's map agrees with it in sign, else 0 (the network vetoes). */
+function refineBySign(sub: Volume, gan: Volume): Volume {
+  const data = new Float32Array(sub.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = sub.data[i]! * gan.data[i]! > 0 ? sub.data[i]! : 0;
+  return { ...sub, data };
 }
 
 const fmt = (x: number | null, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
@@ -127,58 +172,101 @@ export async function runPipeline(
   emit({ stage: 'preprocessing', within: 0 });
   const baseline = readInput(inputs.baseline, 'baseline');
   const followup = readInput(inputs.followup, 'followup');
+  assertUsableAffine(baseline.affine, 'baseline');
+  assertUsableAffine(followup.affine, 'followup');
   checkStudyPair(baseline, followup);
-  let mask: Volume | undefined;
-  let maskInput: ReportInput | null = null;
-  if (inputs.baselineMask) {
-    const m = readInput(inputs.baselineMask, 'baselineMask');
-    if (m.dims.some((d, i) => d !== baseline.dims[i])) {
-      throw new AnetError(
-        'MASK_GRID_MISMATCH',
-        `baseline mask dims ${m.dims.join('×')} differ from the baseline's ${baseline.dims.join('×')}: send the mask in the baseline scan's grid`,
-      );
-    }
-    mask = binarize(m);
-    maskInput = describeInput(inputs.names?.baselineMask ?? 'baseline_mask.nii.gz', inputs.baselineMask, m);
-  }
   const names = inputs.names ?? {};
+  // Every mask is checked against its own scan before any heavy work (codes name the part).
+  const readMask = (bytes: Uint8Array | undefined, part: keyof NonNullable<PipelineInputs['names']>, scan: Volume, kind: 'brain' | 'tumour') => {
+    if (!bytes) return { mask: undefined, input: null };
+    const raw = readInput(bytes, part);
+    const mask = checkMask(raw, scan, { part, kind });
+    return { mask, input: describeInput(names[part] ?? `${part}.nii.gz`, bytes, raw) };
+  };
+  const tumour = readMask(inputs.baselineMask, 'baselineMask', baseline, 'tumour');
+  const brainB = readMask(inputs.baselineBrainMask, 'baselineBrainMask', baseline, 'brain');
+  const brainF = readMask(inputs.followupBrainMask, 'followupBrainMask', followup, 'brain');
+  const mask = tumour.mask;
   const baselineInput = describeInput(names.baseline ?? 'baseline.nii.gz', inputs.baseline, baseline);
   const followupInput = describeInput(names.followup ?? 'followup.nii.gz', inputs.followup, followup);
-  const pp = preprocessPair(baseline, followup, { grid: config.train.grid });
+  const method = config.method;
+  if (method.map !== 'gan' && method.align !== 'rigid') {
+    throw new AnetError('CONFIG_INVALID', `map '${method.map}' needs an aligned pair (method.align = rigid)`);
+  }
+  let alignment: ReportAlignment | null = null;
+  let alignmentMatrix: number[] | undefined;
+  if (method.align === 'rigid') {
+    const t0 = performance.now();
+    const t = await registerRigid(baseline, followup);
+    alignmentMatrix = t.matrix;
+    alignment = {
+      method: 'rigid-mutual-information',
+      matrix: t.matrix,
+      rotationDeg: t.rotationDeg,
+      translationMm: t.translationMm,
+      quality: { nccBefore: 0, nccAfter: 0 },
+      seconds: (performance.now() - t0) / 1000,
+    };
+    throwIfAborted(hooks);
+  }
+  const pp = preprocessPair(baseline, followup, {
+    grid: config.train.grid,
+    alignment: alignmentMatrix,
+    baselineBrainMask: brainB.mask,
+    followupBrainMask: brainF.mask,
+  });
+  if (alignment) alignment.quality = alignmentQuality(pp, followup);
+  const ganNeeded = method.map !== 'subtraction';
   throwIfAborted(hooks);
 
-  // 2. Training
+  // 2. Training (only when the map uses the network)
   clock.start('training');
   const backend = await selectBackend();
-  emit({ stage: 'training', within: 0, epoch: 0, totalEpochs: config.train.epochs });
-  const resumeFrom = await hooks.loadCheckpoint?.();
-  const trained = await trainGan(
-    config.train,
-    { baseline: pp.baseline, followup: pp.followup },
-    {
-      signal: hooks.signal,
-      stopSignal: hooks.stopSignal,
-      resumeFrom,
-      onCheckpoint: hooks.saveCheckpoint,
-      onProgress: (p) =>
-        emit({
-          stage: 'training',
-          within: p.fraction,
-          epoch: p.epoch,
-          totalEpochs: p.totalEpochs,
-          etaSeconds: p.etaSeconds,
-          losses: p.losses,
-        }),
-    },
-  );
-  throwIfAborted(hooks);
+  let trained: Awaited<ReturnType<typeof trainGan>> | null = null;
+  if (ganNeeded) {
+    emit({ stage: 'training', within: 0, epoch: 0, totalEpochs: config.train.epochs });
+    const resumeFrom = await hooks.loadCheckpoint?.();
+    trained = await trainGan(
+      config.train,
+      { baseline: pp.baseline, followup: pp.followup },
+      {
+        signal: hooks.signal,
+        stopSignal: hooks.stopSignal,
+        resumeFrom,
+        onCheckpoint: hooks.saveCheckpoint,
+        onProgress: (p) =>
+          emit({
+            stage: 'training',
+            within: p.fraction,
+            epoch: p.epoch,
+            totalEpochs: p.totalEpochs,
+            etaSeconds: p.etaSeconds,
+            losses: p.losses,
+          }),
+      },
+    );
+    throwIfAborted(hooks);
+  }
 
-  // 3. Inference
+  // 3. Inference: the network's map and/or the aligned subtraction, in the baseline's stored grid
   clock.start('inferring');
   emit({ stage: 'inferring', within: 0 });
-  const inferred = await inferMap(trained.snapshots, pp.baseline, config.train);
-  const map = toNative(inferred.map, pp.record, { interpolation: 'linear' });
-  const uncertainty = toNative(inferred.uncertainty, pp.record, { interpolation: 'linear' });
+  let ganMap: Volume | null = null;
+  let uncertainty: Volume | null = null;
+  let perSnapshot: Array<{ mean: number; std: number; min: number; max: number }> = [];
+  if (trained) {
+    const inferred = await inferMap(trained.snapshots, pp.baseline, config.train);
+    ganMap = toNative(inferred.map, pp.record, { interpolation: 'linear' });
+    uncertainty = toNative(inferred.uncertainty, pp.record, { interpolation: 'linear' });
+    perSnapshot = inferred.perSnapshot;
+  }
+  const stored = (v: Volume) => fromCanonical(v, pp.record.baseline.reorientation, baseline.affine);
+  let map: Volume;
+  if (method.map === 'gan') map = ganMap!;
+  else {
+    const sub = stored(harmonisedDifference(pp, method));
+    map = method.map === 'subtraction' ? sub : refineBySign(sub, ganMap!);
+  }
   throwIfAborted(hooks);
 
   // 4. Analysis
@@ -188,8 +276,9 @@ export async function runPipeline(
     config: config.analysis,
     baselineTumourMask: mask,
     baselineVolumeMl: inputs.baselineVolumeMl,
-    // The method sees skull-stripped scans only (DESIGN §1), so change is counted inside the brain.
-    regionMask: toNative(pp.baselineBrainMask, pp.record, { interpolation: 'nearest' }),
+    // The method sees skull-stripped scans only, so change is counted inside the brain: the union of
+    // both brain masks when the pair is aligned, else the baseline's.
+    regionMask: stored(brainUnion(pp)),
   });
   throwIfAborted(hooks);
   const like = baseline.meta;
@@ -204,12 +293,14 @@ export async function runPipeline(
       contentType: 'application/gzip',
       bytes: writeNifti(analysis.ternary, { datatype: 'int8', like }),
     },
-    {
+  ];
+  if (uncertainty) {
+    artifacts.push({
       name: 'uncertainty.nii.gz',
       contentType: 'application/gzip',
       bytes: writeNifti(uncertainty, { datatype: 'float32', like }),
-    },
-  ];
+    });
+  }
   const mr = analysis.modifiedRano;
   const lines = [
     `change ${fmt(analysis.change.ml, 2)} mL (growth ${fmt(analysis.change.growthMl, 2)}, reduction ${fmt(analysis.change.reductionMl, 2)})`,
@@ -217,7 +308,9 @@ export async function runPipeline(
     `${mr.label}: ${mr.class}${mr.percentChange === null ? '' : ` (${mr.percentChange.toFixed(0)} %)`}; ${analysis.rano2.label}: ${analysis.rano2.class}`,
   ];
   const overlayInput = {
-    followup: toNative(pp.followup, pp.record, { interpolation: 'linear' }),
+    followup: pp.canonical.followup
+      ? stored(pp.canonical.followup)
+      : toNative(pp.followup, pp.record, { interpolation: 'linear' }),
     // The native baseline is already in the map's grid and sharper than the working grid brought back.
     baseline: baseline as Volume,
     ternary: analysis.ternary,
@@ -235,11 +328,13 @@ export async function runPipeline(
       artifacts.push({ name: s.name, contentType: 'image/png', bytes: s.png });
     }
   }
-  artifacts.push({
-    name: 'training_curve.png',
-    contentType: 'image/png',
-    bytes: renderTrainingCurve(trained.history),
-  });
+  if (trained) {
+    artifacts.push({
+      name: 'training_curve.png',
+      contentType: 'image/png',
+      bytes: renderTrainingCurve(trained.history),
+    });
+  }
   clock.stop();
 
   const report: Report = ReportSchema.parse({
@@ -250,16 +345,25 @@ export async function runPipeline(
     inputs: {
       baseline: baselineInput,
       followup: followupInput,
-      baselineMask: maskInput,
+      baselineMask: tumour.input,
+      baselineBrainMask: brainB.input,
+      followupBrainMask: brainF.input,
       baselineVolumeMl: inputs.baselineVolumeMl ?? null,
     },
     configuration: {
       train: config.train,
       analysis: config.analysis,
       preprocess: { grid: config.train.grid },
+      method,
     },
     profile: config.profile,
     variant: config.variant,
+    method: { ...method, network: ganNeeded ? 'personalized-wgan-gp' : null },
+    alignment,
+    geometry: {
+      orientation: { baseline: orientationLetters(baseline), followup: orientationLetters(followup) },
+      brainMasks: { baseline: pp.record.baseline.mask, followup: pp.record.followup.mask },
+    },
     backend: { name: backend.name, device: backend.device },
     seed: config.train.seed,
     timingsMs: {
@@ -282,7 +386,7 @@ export async function runPipeline(
       predictedFollowupMl: analysis.predictedFollowupMl,
     },
     classes: { modifiedRano: analysis.modifiedRano, rano2: analysis.rano2 },
-    perSnapshot: inferred.perSnapshot.map((s, i) => ({ snapshot: i, ...s })),
+    perSnapshot: perSnapshot.map((s, i) => ({ snapshot: i, ...s })),
     artifacts: artifacts.map((a) => ({
       name: a.name,
       contentType: a.contentType,
@@ -297,5 +401,5 @@ export async function runPipeline(
     bytes: new TextEncoder().encode(JSON.stringify(report, null, 2) + '\n'),
   });
   emit({ stage: 'analysing', within: 1 });
-  return { report, artifacts, analysis, history: trained.history };
+  return { report, artifacts, analysis, history: trained?.history ?? null };
 }

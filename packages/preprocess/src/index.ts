@@ -7,3 +7,8 @@ export * from './brainMask';
 export * from './centre';
 export * from './preprocessPair';
 export * from './phantom';
+export * from './orientation';
+export * from './resampleWorld';
+export * from './registerRigid';
+export * from './checkMask';
+export * from './harmonisedDifference';

@@ -4,6 +4,7 @@ import { applyMask, computeBrainMask } from './brainMask';
 import { centringShift, shiftVolume } from './centre';
 import { DEFAULT_HISTOGRAM_MATCH, histogramMatch, type HistogramMatchTable } from './histogramMatch';
 import { DEFAULT_NORMALIZE, percentiles, scaleIntensityRange } from './normalize';
+import { assertUsableAffine, fromCanonical, toCanonical, type Reorientation } from './orientation';
 import {
   invertAxisMap,
   resampleAxisAligned,
@@ -11,15 +12,23 @@ import {
   type AxisMap,
   type Interpolation,
 } from './resample';
+import { invertAffine, resampleWorld } from './resampleWorld';
 
 type Vec3 = [number, number, number];
 
 export interface PreprocessOptions {
   /** Working grid (the paper: 256×256×128). */
   grid: Vec3;
-  /** 0/1 brain masks in each scan's own native grid; without one our own mask is computed. */
+  /** 0/1 brain masks in each scan's own stored grid (checked with checkMask first); without one our own mask is computed. */
   baselineBrainMask?: Volume;
   followupBrainMask?: Volume;
+  /**
+   * Rigid world transform baseline world → follow-up world (registerRigid(baseline, followup).matrix).
+   * When given, the follow-up is resampled into the baseline's grid and both scans share one working
+   * transform and one centring shift, so voxel i of both working volumes is the same point of the head.
+   * Without it each scan is fitted and centred on its own (the paper's registration-free method).
+   */
+  alignment?: number[];
   matchPoints?: number;
   histogramLevels?: number;
   lowerPercentile?: number;
@@ -30,10 +39,13 @@ export interface PreprocessOptions {
 
 /** How one scan went into the working grid. */
 export interface ScanRecord {
+  /** The stored (file) grid. */
   dims: Vec3;
   spacing: Vec3;
   affine: number[];
-  /** Working voxel → native voxel, centring shift included. */
+  /** Stored grid → canonical RAS+ grid (axis permutation and flips, exact). */
+  reorientation: Reorientation;
+  /** Working voxel → canonical voxel of the BASELINE when the pair is aligned, else of this scan; centring shift included. */
   map: AxisMap;
   /** Integer centring shift applied in the working grid. */
   shift: Vec3;
@@ -42,8 +54,12 @@ export interface ScanRecord {
 
 /** Everything needed to map working-grid volumes back to native grids. Plain JSON. */
 export interface Preprocessed {
-  version: 1;
+  version: 2;
   grid: Vec3;
+  /** 'rigid': the follow-up was resampled into the baseline's grid through `alignment` before anything else. */
+  align: 'rigid' | 'none';
+  /** Baseline world → follow-up world (RAS+ mm, row-major 4×4), or null. */
+  alignment: number[] | null;
   baseline: ScanRecord;
   followup: ScanRecord;
   /** Follow-up → baseline intensity map (ITK HistogramMatchingImageFilter semantics). */
@@ -58,30 +74,38 @@ export interface PreprocessedPair {
   followup: Volume;
   baselineBrainMask: Volume;
   followupBrainMask: Volume;
+  /**
+   * The scans at native resolution on the baseline's CANONICAL (RAS+) grid, raw intensities, with
+   * their brain masks: the baseline, and with alignment the follow-up resampled onto it (null without
+   * alignment). For subtraction, overlays and the analysis region.
+   */
+  canonical: {
+    baseline: Volume;
+    baselineBrainMask: Volume;
+    followup: Volume | null;
+    followupBrainMask: Volume | null;
+  };
   record: Preprocessed;
 }
 
-/** A native-grid 0/1 mask into the working grid, exactly as its scan was resampled. */
-function maskToGrid(mask: Volume, scan: Volume, grid: Vec3, which: string): Volume {
-  if (mask.dims.some((d, a) => d !== scan.dims[a])) {
-    throw new AnetError(
-      'MASK_GRID_MISMATCH',
-      `${which} brain mask is ${mask.dims.join('×')}, its scan is ${scan.dims.join('×')}`,
-    );
-  }
-  // Linear then ≥ 0.5: smoother borders than nearest when the slices are upsampled.
-  const r = resampleToGrid(mask, grid, { interpolation: 'linear' }).volume;
-  for (let i = 0; i < r.data.length; i++) r.data[i] = r.data[i] >= 0.5 ? 1 : 0;
-  return r;
+/** A 0/1 mask through `resample`, thresholded at ½ (linear then ≥ ½: smoother borders than nearest). */
+function binarised(v: Volume): Volume {
+  const data = new Float32Array(v.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = v.data[i] >= 0.5 ? 1 : 0;
+  return { ...v, data };
 }
 
 /**
- * The paper's preprocessing (DESIGN.md §1), in its order: resample both scans to the working grid
- * (trilinear) → histogram-match follow-up to baseline → normalise to [0, 1] (the baseline's 0.5/99.5
- * percentiles, used for both so the match survives) → centre each brain (its mask's centre of mass to
- * the grid centre, integer shift applied to scan and mask alike) → skull-strip (× mask).
- * Masks (supplied or our own, both in the native grid) are resampled exactly like their scans and
- * shifted with them, so mask and centring share one transform.
+ * The preprocessing (docs/method.md), in the paper's order after two geometric steps of ours:
+ * 0. every scan and mask to the canonical RAS+ voxel order from its affine (exact, no interpolation);
+ *    with `alignment`, the follow-up (and its mask) resampled into the baseline's canonical grid through
+ *    world coordinates (trilinear);
+ * 1. resample both to the working grid (trilinear, the baseline's field of view for an aligned pair);
+ * 2. histogram-match follow-up to baseline; 3. normalise both with the baseline's 0.5/99.5 percentiles;
+ * 4. centre (the baseline mask's centre of mass to the grid centre: one shift for an aligned pair, one
+ *    per scan otherwise); 5. skull-strip (× mask).
+ * Masks (supplied or our own, computed on the canonical scan) are resampled and shifted exactly like
+ * their scans.
  */
 export function preprocessPair(
   baseline: Volume,
@@ -91,9 +115,25 @@ export function preprocessPair(
   const grid = opts.grid;
   const lowerPercentile = opts.lowerPercentile ?? DEFAULT_NORMALIZE.lowerPercentile;
   const upperPercentile = opts.upperPercentile ?? DEFAULT_NORMALIZE.upperPercentile;
+  assertUsableAffine(baseline.affine, 'baseline');
+  assertUsableAffine(followup.affine, 'followup');
 
-  const rb = resampleToGrid(baseline, grid);
-  const rf = resampleToGrid(followup, grid);
+  const cb = toCanonical(baseline);
+  const cf = toCanonical(followup);
+  const maskOpts = { openingRadiusMm: opts.openingRadiusMm };
+  const canonMask = (m: Volume | undefined, scan: Volume, canon: Volume) =>
+    m ? toCanonical({ ...m, affine: scan.affine }).volume : computeBrainMask(canon, maskOpts);
+  const mbCanon = canonMask(opts.baselineBrainMask, baseline, cb.volume);
+  let fScan = cf.volume;
+  let mfCanon = canonMask(opts.followupBrainMask, followup, cf.volume);
+  if (opts.alignment) {
+    const target = { dims: cb.volume.dims, affine: cb.volume.affine };
+    fScan = resampleWorld(cf.volume, target, { worldTransform: opts.alignment });
+    mfCanon = binarised(resampleWorld(mfCanon, target, { worldTransform: opts.alignment }));
+  }
+
+  const rb = resampleToGrid(cb.volume, grid);
+  const rf = resampleToGrid(fScan, grid);
   const matched = histogramMatch(rf.volume, rb.volume, {
     histogramLevels: opts.histogramLevels ?? DEFAULT_HISTOGRAM_MATCH.histogramLevels,
     matchPoints: opts.matchPoints ?? DEFAULT_HISTOGRAM_MATCH.matchPoints,
@@ -106,38 +146,32 @@ export function preprocessPair(
   const nb = scaleIntensityRange(rb.volume, lo, hi);
   const nf = scaleIntensityRange(matched.volume, lo, hi);
 
-  // Our own masks are computed in the native grid (Otsu is intensity-scale free; ~5× fewer voxels than
-  // the working grid for thick-slice scans) and then take the supplied masks' path.
-  const maskOpts = { openingRadiusMm: opts.openingRadiusMm };
-  const mb = maskToGrid(
-    opts.baselineBrainMask ?? computeBrainMask(baseline, maskOpts),
-    baseline,
-    grid,
-    'baseline',
-  );
-  const mf = maskToGrid(
-    opts.followupBrainMask ?? computeBrainMask(followup, maskOpts),
-    followup,
-    grid,
-    'follow-up',
-  );
+  const mb = binarised(resampleToGrid(mbCanon, grid, { interpolation: 'linear' }).volume);
+  const mf = binarised(resampleToGrid(mfCanon, grid, { interpolation: 'linear' }).volume);
+  for (const [m, which] of [
+    [mb, 'baseline'],
+    [mf, 'followup'],
+  ] as const) {
+    // Skull-stripping with an empty mask would train on zeros.
+    if (!m.data.some((v) => v > 0))
+      throw new AnetError('MASK_INVALID', `the ${which} brain mask is empty in the working grid`, {
+        details: { part: `${which}BrainMask` },
+      });
+  }
+  const baselineShift = centringShift(mb);
 
   const scan = (
     native: Volume,
+    reorientation: Reorientation,
     resampled: { map: AxisMap },
     norm: Volume,
     mask: Volume,
     supplied: boolean,
+    shift: Vec3,
   ) => {
-    if (!mask.data.some((v) => v > 0)) {
-      // Skull-stripping with an empty mask would train on zeros.
-      const which = native === baseline ? 'baseline' : 'follow-up';
-      throw new AnetError('VALIDATION_FAILED', `the ${which} brain mask is empty in the working grid`);
-    }
-    const shift = centringShift(mask);
     const m = shiftVolume(mask, shift);
     const v = applyMask(shiftVolume(norm, shift), m);
-    // w → (w − shift) → native: scale·w + (offset − scale·shift).
+    // w → (w − shift) → canonical: scale·w + (offset − scale·shift).
     const map: AxisMap = {
       scale: [...resampled.map.scale] as Vec3,
       offset: [0, 1, 2].map((a) => resampled.map.offset[a] - resampled.map.scale[a] * shift[a]) as Vec3,
@@ -146,23 +180,40 @@ export function preprocessPair(
       dims: [...native.dims] as Vec3,
       spacing: [...native.spacing] as Vec3,
       affine: [...native.affine],
+      reorientation,
       map,
       shift,
       mask: supplied ? 'supplied' : 'computed',
     };
     return { volume: v, mask: m, record };
   };
-  const b = scan(baseline, rb, nb, mb, !!opts.baselineBrainMask);
-  const f = scan(followup, rf, nf, mf, !!opts.followupBrainMask);
+  const b = scan(baseline, cb.reorientation, rb, nb, mb, !!opts.baselineBrainMask, baselineShift);
+  const f = scan(
+    followup,
+    cf.reorientation,
+    rf,
+    nf,
+    mf,
+    !!opts.followupBrainMask,
+    opts.alignment ? baselineShift : centringShift(mf),
+  );
 
   return {
     baseline: b.volume,
     followup: f.volume,
     baselineBrainMask: b.mask,
     followupBrainMask: f.mask,
+    canonical: {
+      baseline: cb.volume,
+      baselineBrainMask: mbCanon,
+      followup: opts.alignment ? fScan : null,
+      followupBrainMask: opts.alignment ? mfCanon : null,
+    },
     record: {
-      version: 1,
+      version: 2,
       grid: [...grid] as Vec3,
+      align: opts.alignment ? 'rigid' : 'none',
+      alignment: opts.alignment ? [...opts.alignment] : null,
       baseline: b.record,
       followup: f.record,
       histogramMatch: matched.table,
@@ -173,9 +224,9 @@ export function preprocessPair(
 
 /**
  * Maps a working-grid volume (a preprocessed scan, a difference map, a mask…) back into the
- * BASELINE's native grid: same dims, spacing and affine as the baseline file. Use 'nearest' for
- * label volumes. `target: 'followup'` instead undoes the follow-up's own resampling and centring
- * (for the preprocessed follow-up itself; the map lives in the baseline's frame).
+ * BASELINE's stored grid: same dims, spacing and affine as the baseline file. Use 'nearest' for
+ * label volumes. `target: 'followup'` brings it into the follow-up's stored grid instead (through the
+ * alignment when the pair was aligned, else by undoing the follow-up's own resampling and centring).
  */
 export function toNative(
   working: Volume,
@@ -188,14 +239,19 @@ export function toNative(
       `volume is ${working.dims.join('×')}, the working grid is ${record.grid.join('×')}`,
     );
   }
-  const b = opts.target === 'followup' ? record.followup : record.baseline;
-  const out = resampleAxisAligned(working, b.dims, invertAxisMap(b.map), {
+  const toFollowup = opts.target === 'followup';
+  const viaBaseline = !toFollowup || record.alignment !== null;
+  const r = viaBaseline ? record.baseline : record.followup;
+  const canonDims = [0, 1, 2].map((w) => r.dims[r.reorientation.axis[w]]) as Vec3;
+  const canon = resampleAxisAligned(working, canonDims, invertAxisMap(r.map), {
     interpolation: opts.interpolation,
   });
-  return {
-    data: out.data,
-    dims: [...b.dims] as Vec3,
-    spacing: [...b.spacing] as Vec3,
-    affine: [...b.affine],
-  };
+  const stored = fromCanonical(canon, r.reorientation, r.affine);
+  if (!toFollowup || record.alignment === null) return stored;
+  const fu = record.followup;
+  return resampleWorld(
+    stored,
+    { dims: fu.dims, affine: fu.affine },
+    { worldTransform: invertAffine(record.alignment), interpolation: opts.interpolation },
+  );
 }

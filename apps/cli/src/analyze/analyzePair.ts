@@ -8,6 +8,8 @@ export interface AnalyzePairArgs {
   followup: string;
   baselineMask?: string;
   baselineVolumeMl?: number;
+  baselineBrainMask?: string;
+  followupBrainMask?: string;
   out: string;
   config: AnetConfig;
   signal?: AbortSignal;
@@ -33,21 +35,30 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
  * temporary sibling folder that is renamed into place at the end, so `out` never holds half a result.
  */
 export async function analyzePair(args: AnalyzePairArgs): Promise<PipelineResult> {
-  const [baseline, followup, baselineMask] = await Promise.all([
+  const optional = (file: string | undefined, what: string) =>
+    file ? readInput(file, what) : Promise.resolve(undefined);
+  const [baseline, followup, baselineMask, baselineBrainMask, followupBrainMask] = await Promise.all([
     readInput(args.baseline, 'baseline'),
     readInput(args.followup, 'follow-up'),
-    args.baselineMask ? readInput(args.baselineMask, 'baseline mask') : Promise.resolve(undefined),
+    optional(args.baselineMask, 'baseline mask'),
+    optional(args.baselineBrainMask, 'baseline brain mask'),
+    optional(args.followupBrainMask, 'follow-up brain mask'),
   ]);
+  const base = (file: string | undefined) => (file ? path.basename(file) : undefined);
   const result = await runPipeline(
     {
       baseline,
       followup,
       baselineMask,
+      baselineBrainMask,
+      followupBrainMask,
       baselineVolumeMl: args.baselineVolumeMl,
       names: {
         baseline: path.basename(args.baseline),
         followup: path.basename(args.followup),
-        baselineMask: args.baselineMask ? path.basename(args.baselineMask) : undefined,
+        baselineMask: base(args.baselineMask),
+        baselineBrainMask: base(args.baselineBrainMask),
+        followupBrainMask: base(args.followupBrainMask),
       },
     },
     args.config,

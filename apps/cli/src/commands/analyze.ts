@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { TRAIN_PROFILES } from '@anet/contracts';
-import { resolveConfig } from '@anet/pipeline';
+import { resolveConfig, type ConfigOverrides } from '@anet/pipeline';
 import { analyzePair } from '../analyze/analyzePair';
 import { PipelineProgressBar } from '../analyze/PipelineProgressBar';
 import { progressModeFor } from '../output/ProgressReporter';
@@ -16,6 +16,9 @@ interface AnalyzeOptions {
   out: string;
   seed?: number;
   epochs?: number;
+  set?: string[];
+  baselineBrainMask?: string;
+  followupBrainMask?: string;
   json?: boolean;
   sliceOverlays?: boolean;
 }
@@ -27,6 +30,33 @@ export function parseNumber(kind: 'int' | 'float', min = 0) {
       throw new InvalidArgumentError(`expected ${kind === 'int' ? 'an integer' : 'a number'} ≥ ${min}`);
     return n;
   };
+}
+
+/** `--set group.key=value`: one override of the method, train or analysis configuration (value as JSON, else a string). */
+export function parseSetting(v: string, previous: string[] = []): string[] {
+  if (!/^(method|train|analysis)\.[A-Za-z0-9_.]+=.+$/.test(v))
+    throw new InvalidArgumentError('expected method.KEY=VALUE, train.KEY=VALUE or analysis.KEY=VALUE');
+  return [...previous, v];
+}
+
+/** The overrides that --seed, --epochs and --set ask for (absent flags keep the profile's). */
+export function configOverrides(opts: { seed?: number; epochs?: number; set?: string[] }): ConfigOverrides {
+  const out: Record<string, Record<string, unknown>> = { train: trainOverrides(opts) };
+  for (const s of opts.set ?? []) {
+    const eq = s.indexOf('=');
+    const keys = s.slice(0, eq).split('.');
+    const raw = s.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // a bare word stays a string (method.map=subtraction)
+    }
+    let node: Record<string, unknown> = (out[keys[0]!] ??= {});
+    for (const k of keys.slice(1, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+    node[keys[keys.length - 1]!] = value;
+  }
+  return out as ConfigOverrides;
 }
 
 /** The training overrides the --seed and --epochs flags ask for (absent flags keep the profile's). */
@@ -60,6 +90,19 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output folder (replaced atomically)', 'anet-out')
     .option('--seed <n>', 'random seed (weights, augmentation)', parseNumber('int'))
     .option('--epochs <n>', 'override the profile’s number of epochs', parseNumber('int', 1))
+    .option(
+      '--baseline-brain-mask <file>',
+      'brain mask of the baseline in its own grid (0/1); without it anet computes one',
+    )
+    .option(
+      '--followup-brain-mask <file>',
+      'brain mask of the follow-up in its own grid (0/1); without it anet computes one',
+    )
+    .option(
+      '--set <group.key=value>',
+      'override one setting of the profile, e.g. method.map=subtraction, analysis.threshold=0.1, train.epochs=300 (repeatable)',
+      parseSetting,
+    )
     .option('--no-slice-overlays', 'skip the per-slice overlay PNGs')
     .option('--json', 'JSON-lines progress and a JSON summary on stdout')
     .addHelpText(
@@ -70,7 +113,7 @@ export function register(program: Command): void {
       runAction(async (opts: AnalyzeOptions) => {
         if (opts.baselineMask && opts.baselineVolumeMl !== undefined)
           throw new UsageError('give either --baseline-mask or --baseline-volume-ml, not both');
-        const config = resolveConfig(opts.profile, { train: trainOverrides(opts) });
+        const config = resolveConfig(opts.profile, configOverrides(opts));
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const ac = new AbortController();
         const onSigint = () => ac.abort();
@@ -81,6 +124,8 @@ export function register(program: Command): void {
             followup: opts.followup,
             baselineMask: opts.baselineMask,
             baselineVolumeMl: opts.baselineVolumeMl,
+            baselineBrainMask: opts.baselineBrainMask,
+            followupBrainMask: opts.followupBrainMask,
             out: opts.out,
             config,
             signal: ac.signal,
@@ -103,8 +148,13 @@ export function register(program: Command): void {
                 `  follow-up:   ${v.predictedFollowupMl === null ? 'n/a' : `${v.predictedFollowupMl.toFixed(2)} mL (predicted)`}`,
                 `  ${mr.label}: ${mr.class} (${pct(mr.percentChange)})`,
                 `  ${report.classes.rano2.label}: ${report.classes.rano2.class} (${pct(report.classes.rano2.percentChange)})`,
-                `  profile ${report.profile}, backend ${report.backend.name}, ${(report.timingsMs.total / 1000).toFixed(1)} s`,
-                `  results in ${opts.out}/ (overlay.png, map.nii.gz, ternary.nii.gz, uncertainty.nii.gz, report.json)`,
+                `  profile ${report.profile} (${report.variant}), backend ${report.backend.name}, ${(report.timingsMs.total / 1000).toFixed(1)} s`,
+                ...(report.alignment
+                  ? [
+                      `  alignment:   rotation ${report.alignment.rotationDeg.map((x) => x.toFixed(1)).join('/')}°, translation ${report.alignment.translationMm.map((x) => x.toFixed(1)).join('/')} mm; NCC ${report.alignment.quality.nccBefore.toFixed(2)} → ${report.alignment.quality.nccAfter.toFixed(2)}`,
+                    ]
+                  : []),
+                `  results in ${opts.out}/ (${report.artifacts.filter((a) => !a.name.startsWith('overlay_slice')).map((a) => a.name).join(', ')}, report.json)`,
                 '',
               ].join('\n'),
             );

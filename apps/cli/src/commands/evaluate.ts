@@ -9,7 +9,7 @@ import { discoverCohort } from '../evaluate/discoverCohort';
 import { evaluateCohortPair, type CohortPairResult } from '../evaluate/evaluateCohortPair';
 import { progressModeFor } from '../output/ProgressReporter';
 import { runAction } from '../output/runAction';
-import { parseNumber, trainOverrides } from './analyze';
+import { configOverrides, parseNumber, parseSetting } from './analyze';
 
 interface EvaluateOptions {
   cohort: string;
@@ -18,6 +18,7 @@ interface EvaluateOptions {
   seed?: number;
   epochs?: number;
   swap: string[];
+  set?: string[];
   json?: boolean;
 }
 
@@ -43,15 +44,20 @@ export function register(program: Command): void {
       'also evaluate these pairs with baseline and follow-up exchanged (e.g. to get a response case)',
       [],
     )
+    .option(
+      '--set <group.key=value>',
+      'override one setting of the profile, e.g. method.map=subtraction (repeatable)',
+      parseSetting,
+    )
     .option('--json', 'JSON-lines progress and a JSON summary on stdout')
     .addHelpText(
       'after',
-      '\nEvaluation only: the follow-up is rigidly registered to the baseline with elastix (apt-get install elastix) to carry its mask across.\nExit codes: 0 success, 2 usage, 3 bad input, 1 internal failure.',
+      '\nThe follow-up mask is carried into the baseline grid with the pipeline\'s own rigid registration (elastix in WebAssembly; nothing to install).\nExit codes: 0 success, 2 usage, 3 bad input, 1 internal failure.',
     )
     .action(
       runAction(async (opts: EvaluateOptions) => {
         const pairs = await discoverCohort(opts.cohort, opts.swap);
-        const config = resolveConfig(opts.profile, { train: trainOverrides(opts) });
+        const config = resolveConfig(opts.profile, configOverrides(opts));
         await mkdir(opts.out, { recursive: true });
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const results: CohortPairResult[] = [];

@@ -16,11 +16,12 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 
 /** A finished analysis counts only if it ran with the same configuration (else it is redone). */
 async function finishedWith(dir: string, config: AnetConfig): Promise<boolean> {
-  const report = await readJson<{ configuration?: { train?: unknown; analysis?: unknown } }>(
-    path.join(dir, 'report.json'),
-  );
+  const report = await readJson<{
+    configuration?: { train?: unknown; analysis?: unknown; method?: unknown };
+  }>(path.join(dir, 'report.json'));
   return (
     !!report &&
+    JSON.stringify(report.configuration?.method) === JSON.stringify(config.method) &&
     JSON.stringify(report.configuration?.train) === JSON.stringify(config.train) &&
     JSON.stringify(report.configuration?.analysis) === JSON.stringify(config.analysis)
   );
@@ -67,9 +68,6 @@ export async function evaluateCohortPair(
     map,
     { baseline, followup, baselineMask, followupMask },
     config.analysis,
-    {
-      signal: hooks.signal,
-    },
   );
   await writeFile(
     path.join(dir, 'followup_mask_in_baseline.nii.gz'),

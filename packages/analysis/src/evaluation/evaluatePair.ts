@@ -14,9 +14,9 @@ import { aucFromSorted, rocCurveFromSorted, splitSorted, type RocCurve } from '.
 /**
  * Evaluation protocol (Strack et al. 2023, for a cohort with enhancing-tumour masks):
  * 1. The follow-up mask lies in the follow-up's grid and the scans are not registered; for evaluation
- *    only, the follow-up scan is rigidly registered to the baseline (elastix, Mattes mutual information,
- *    Euler transform, 6 DOF: registerRigid) and its mask carried across with nearest neighbour
- *    (carryMask). The method itself never sees this registration.
+ *    only, the follow-up scan is rigidly registered to the baseline (anet's one registration,
+ *    `registerRigid` of @anet/preprocess: elastix in WebAssembly, Mattes mutual information, 6 DOF) and
+ *    its mask carried across with nearest neighbour in world coordinates.
  * 2. Ground truth per voxel in the baseline grid: gt = mask(t2) − mask(t1) ∈ {−1, 0, +1}.
  * 3. Voxel-wise ROC AUC over all voxels (or a `region`): growth with score = map and positives gt = +1;
  *    reduction with score = −map and positives gt = −1; micro-average = both tasks pooled into one ROC.
