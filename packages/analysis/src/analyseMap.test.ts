@@ -5,7 +5,7 @@ import { reportVolumes } from './reportVolumes';
 import { inBox, makeVolume } from './__tests__/volumes';
 
 const dims: [number, number, number] = [40, 40, 6];
-const noEdge = { edgeMarginVoxels: 0 };
+const noEdge = { edgeMarginMm: 0 };
 
 describe('analyseMap', () => {
   it('finds nothing in an all-zero map: stable with a baseline, indeterminate without', () => {
@@ -51,7 +51,7 @@ describe('analyseMap', () => {
     expect(r.change.growthVoxels).toBe(0);
     expect(r.change.reductionVoxels).toBe(31);
     expect(r.components).toEqual({ kept: 1, removed: 1, removedVoxels: 30 });
-    const lower = analyseMap(map, { config: { minComponentVoxels: 29 } });
+    const lower = analyseMap(map, { config: { minComponentMl: 0.029 } });
     expect(lower.change.growthVoxels).toBe(30);
   });
 
@@ -60,13 +60,14 @@ describe('analyseMap', () => {
     const map = makeVolume(dims, (x, y, z) => (inBox(4, 12, 15, 23, 3, 4)(x, y, z) ? 1 : 0));
     expect(analyseMap(map, { config: noEdge }).change.growthVoxels).toBe(64);
     expect(analyseMap(map).change.growthVoxels).toBe(0);
-    expect(analyseMap(map, { config: { minComponentVoxels: 0 } }).change.growthVoxels).toBe(16);
+    expect(analyseMap(map, { config: { minComponentMl: 0 } }).change.growthVoxels).toBe(16);
   });
 
   it('reports mL from the voxel size and keeps the grid', () => {
     const spacing: [number, number, number] = [0.5, 0.5, 2];
     const map = makeVolume(dims, (x, y, z) => (inBox(15, 25, 15, 25, 0, 4)(x, y, z) ? 0.3 : 0), spacing);
-    const r = analyseMap(map, { baselineVolumeMl: 0.8 });
+    // edge margin 5 mm = 10 voxels of 0.5 mm (the default 10 mm would cover the block)
+    const r = analyseMap(map, { baselineVolumeMl: 0.8, config: { edgeMarginMm: 5 } });
     expect(r.change.voxels).toBe(400);
     expect(r.change.voxelVolumeMl).toBe(0.0005);
     expect(r.change.ml).toBeCloseTo(0.2, 12);

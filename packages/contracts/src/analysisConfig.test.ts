@@ -6,9 +6,10 @@ describe('AnalysisConfigSchema', () => {
   it("defaults to the paper's analysis", () => {
     expect(DEFAULT_ANALYSIS_CONFIG).toEqual({
       threshold: 0.15,
-      minComponentVoxels: 30,
+      minComponentMl: 0.03,
       connectivity: 26,
-      edgeMarginVoxels: 10,
+      edgeMarginMm: 10,
+      brainMarginMm: 0,
       modifiedRano: { responseBelowPercent: -50, progressionAtLeastPercent: 25 },
       rano2: { responseBelowPercent: -65, progressionAtLeastPercent: 40 },
       zeroBaselineNoiseFloorMl: 0.1,
@@ -18,10 +19,10 @@ describe('AnalysisConfigSchema', () => {
     const c = resolveAnalysisConfig({ threshold: 0.2, connectivity: 6 });
     expect(c.threshold).toBe(0.2);
     expect(c.connectivity).toBe(6);
-    expect(c.minComponentVoxels).toBe(30);
+    expect(c.minComponentMl).toBe(0.03);
   });
   it('rejects invalid settings with CONFIG_INVALID', () => {
-    for (const bad of [{ connectivity: 8 }, { threshold: -1 }, { minComponentVoxels: 1.5 }, { unknown: 1 }]) {
+    for (const bad of [{ connectivity: 8 }, { threshold: -1 }, { minComponentMl: -1 }, { minComponentVoxels: 30 }, { unknown: 1 }]) {
       expect(AnalysisConfigSchema.safeParse(bad).success).toBe(false);
       expect(() => resolveAnalysisConfig(bad)).toThrow(AnetError);
     }

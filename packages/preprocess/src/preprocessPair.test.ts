@@ -142,7 +142,7 @@ describe('preprocessPair', () => {
     );
     const empty = { ...ph.followupBrainMask, data: new Float32Array(ph.followupBrainMask.data.length) };
     expect(() => preprocessPair(ph.baseline, ph.followup, { grid, followupBrainMask: empty })).toThrow(
-      /follow-up brain mask is empty/,
+      /followup brain mask is empty/,
     );
   });
 });

@@ -121,11 +121,21 @@ export function preprocessPair(
   const cb = toCanonical(baseline);
   const cf = toCanonical(followup);
   const maskOpts = { openingRadiusMm: opts.openingRadiusMm };
-  const canonMask = (m: Volume | undefined, scan: Volume, canon: Volume) =>
-    m ? toCanonical({ ...m, affine: scan.affine }).volume : computeBrainMask(canon, maskOpts);
-  const mbCanon = canonMask(opts.baselineBrainMask, baseline, cb.volume);
+  const canonMask = (m: Volume | undefined, scan: Volume, canon: Volume, which: string) => {
+    if (!m) return computeBrainMask(canon, maskOpts);
+    if (m.dims.some((d, a) => d !== scan.dims[a])) {
+      throw new AnetError(
+        'MASK_GRID_MISMATCH',
+        `${which} brain mask is ${m.dims.join('×')}, its scan is ${scan.dims.join('×')}`,
+        { details: { part: `${which}BrainMask` } },
+      );
+    }
+    // checkMask has already compared the affines; the scan's is the one to trust.
+    return toCanonical({ ...m, affine: scan.affine }).volume;
+  };
+  const mbCanon = canonMask(opts.baselineBrainMask, baseline, cb.volume, 'baseline');
   let fScan = cf.volume;
-  let mfCanon = canonMask(opts.followupBrainMask, followup, cf.volume);
+  let mfCanon = canonMask(opts.followupBrainMask, followup, cf.volume, 'followup');
   if (opts.alignment) {
     const target = { dims: cb.volume.dims, affine: cb.volume.affine };
     fScan = resampleWorld(cf.volume, target, { worldTransform: opts.alignment });

@@ -14,7 +14,7 @@ const head = (x: number, y: number) => ((x - 24) ** 2 + (y - 24) ** 2 < 22 ** 2 
 const followup = makeVolume(dims, head);
 const baseline = makeVolume(dims, (x, y) => head(x, y) * 0.9);
 const map = makeVolume(dims, (x, y, z) => (growth(x, y, z) ? 0.6 : reduction(x, y, z) ? -0.6 : 0.01));
-const { ternary } = analyseMap(map, { config: { edgeMarginVoxels: 2 } });
+const { ternary } = analyseMap(map, { config: { edgeMarginMm: 2 } });
 
 function pixel(cv: { width: number; data: Uint8Array }, u: number, v: number): [number, number, number] {
   const i = 4 * (Math.round(v) * cv.width + Math.round(u));
