@@ -14,5 +14,6 @@ run(process.execPath, [
   '--baseline-mask', join(pair, 'baseline_mask.nii.gz'),
   '--profile', 'cpu',
   '--out', join(root, 'anet-demo'),
+  '--force', // replaces the previous demo result (anet only ever replaces folders it made)
   ...process.argv.slice(2),
 ]);

@@ -179,6 +179,44 @@ describe('AnetClient retries', () => {
   });
 });
 
+describe('AnetClient submit', () => {
+  it('sends the masks as the baselineMask, baselineBrainMask and followupBrainMask parts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'anet-cli-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const files = { b: 'baseline', f: 'followup', m: 'tumour', bb: 'baseline-brain', fb: 'followup-brain' };
+    for (const [name, body] of Object.entries(files)) await writeFile(join(dir, `${name}.nii.gz`), body);
+    let seen: Record<string, string> = {};
+    const s = await server(async (req, res) => {
+      const form = await new Response(await readBody(req), {
+        headers: { 'content-type': req.headers['content-type']! },
+      }).formData();
+      seen = {};
+      for (const [name, value] of form.entries())
+        seen[name] = typeof value === 'string' ? value : await value.text();
+      sendJson(res, 202, jobView('new-job'), { location: '/v1/jobs/new-job' });
+    });
+    const client = new AnetClient({ baseUrl: s.url, token: TOKEN, retry: fast });
+    const path = (name: string) => join(dir, `${name}.nii.gz`);
+    await client.submitJob({
+      baseline: path('b'),
+      followup: path('f'),
+      baselineMask: path('m'),
+      baselineBrainMask: path('bb'),
+      followupBrainMask: path('fb'),
+    });
+    expect(seen).toEqual({
+      baseline: 'baseline',
+      followup: 'followup',
+      baselineMask: 'tumour',
+      baselineBrainMask: 'baseline-brain',
+      followupBrainMask: 'followup-brain',
+    });
+    // Without them, no empty parts.
+    await client.submitJob({ baseline: path('b'), followup: path('f'), followupBrainMask: path('fb') });
+    expect(Object.keys(seen)).toEqual(['baseline', 'followup', 'followupBrainMask']);
+  });
+});
+
 describe('upload memory', () => {
   it('streams a 384 MiB file with flat memory (peak RSS of the client process < 220 MiB)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'anet-cli-mem-'));

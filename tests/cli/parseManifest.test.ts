@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseManifest, splitCsvLine } from '../../apps/cli/src/batch/parseManifest';
 
@@ -62,6 +63,48 @@ describe('parseManifest', () => {
     expect(problems[4].message).toMatch(/already used on line 2/);
     expect(problems[5].message).toMatch(/same row as line 6/);
     expect(problems[6].message).toMatch(/at most 5 fields/);
+  });
+
+  it('reads the optional brain-mask columns, by header or by position (columns 6 and 7)', () => {
+    const { rows, problems } = parseManifest(
+      [
+        'ref,followup_brain_mask,baseline,followup,baseline_brain_mask',
+        'P1,fb.nii.gz,b.nii,f.nii,/abs/bb.nii.gz',
+        'P2,,b.nii,f.nii,bb.nii',
+        'P3,,b.nii,f.nii',
+      ].join('\n'),
+      '/m',
+    );
+    expect(problems).toEqual([]);
+    expect(rows).toMatchObject([
+      { ref: 'P1', baselineBrainMask: '/abs/bb.nii.gz', followupBrainMask: '/m/fb.nii.gz' },
+      { ref: 'P2', baselineBrainMask: '/m/bb.nii', followupBrainMask: undefined },
+      { ref: 'P3', baselineBrainMask: undefined, followupBrainMask: undefined },
+    ]);
+    const positional = parseManifest('P1,b.nii,f.nii,,,bb.nii,fb.nii\nP2,b.nii,f.nii,m.nii,2,bb.nii\n', '/m');
+    expect(positional.problems).toEqual([]);
+    expect(positional.rows).toMatchObject([
+      { ref: 'P1', baselineMask: undefined, baselineBrainMask: '/m/bb.nii', followupBrainMask: '/m/fb.nii' },
+      { ref: 'P2', baselineMask: '/m/m.nii', baselineVolumeMl: 2, baselineBrainMask: '/m/bb.nii' },
+    ]);
+    expect(parseManifest('P1,b.nii,f.nii,,,bb.nii,fb.nii,x\n', '/m').problems).toMatchObject([
+      { line: 1, message: expect.stringMatching(/at most 7 fields/) },
+    ]);
+  });
+
+  it('keeps the row hash of rows without brain masks (resume state from earlier runs), changes it with them', () => {
+    const hash = (text: string) => parseManifest(text, '/m').rows[0].rowHash;
+    const plain = hash('P1,b.nii,f.nii');
+    expect(hash('ref,baseline,followup,baseline_brain_mask\nP1,b.nii,f.nii,')).toBe(plain);
+    // What the row hash was before the brain-mask columns existed.
+    expect(plain).toBe(
+      createHash('sha256')
+        .update(JSON.stringify(['P1', 'b.nii', 'f.nii', '', '']))
+        .digest('hex'),
+    );
+    const withBrain = hash('P1,b.nii,f.nii,,,bb.nii');
+    expect(withBrain).not.toBe(plain);
+    expect(hash('P1,b.nii,f.nii,,,,bb.nii')).not.toBe(withBrain);
   });
 
   it('refuses refs that would escape the output folder', () => {

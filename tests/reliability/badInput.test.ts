@@ -118,10 +118,12 @@ describe('bad input: multipart shape', () => {
         code: 'PART_UNEXPECTED',
       },
       {
-        label: 'four files (over the files limit)',
+        label: 'six files (over the files limit)',
         parts: () => [
           ...good(),
           { name: 'baselineMask', filename: 'm.nii.gz', body: syntheticNifti(3) },
+          { name: 'baselineBrainMask', filename: 'bb.nii.gz', body: syntheticNifti(3) },
+          { name: 'followupBrainMask', filename: 'fb.nii.gz', body: syntheticNifti(3) },
           { name: 'extra', filename: 'x.nii.gz', body: syntheticNifti(4) },
         ],
         status: 400,

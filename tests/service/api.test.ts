@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createTempDatabase, runMigrations, type PrismaClient } from '@anet/db';
@@ -10,6 +11,8 @@ import {
   jobParts,
   multipart,
   newTenantKey,
+  SYNTHETIC_AFFINE,
+  syntheticMask,
   syntheticNifti,
   testPrisma,
   testStore,
@@ -118,7 +121,54 @@ describe('POST /v1/jobs', () => {
     expect(fresh.json().id).not.toBe(first.json().id);
   });
 
+  it('takes optional brain masks: stored under the job prefix, in the row, and part of the payload fingerprint', async () => {
+    app = await buildTestApp();
+    const t = await newTenantKey(prisma);
+    const idem = { 'idempotency-key': 'req-brain' };
+    const baselineBrainMask = syntheticMask();
+    // Within the tolerance (0.1 mm) of its scan's translation: the same grid.
+    const nudged = [...SYNTHETIC_AFFINE];
+    nudged[3] = 0.05;
+    const followupBrainMask = syntheticMask([24, 24, 12], nudged);
+    const parts = () => jobParts({ baselineBrainMask, followupBrainMask, options: { profile: 'smoke' } });
+    const res = await post(app, t.key, parts(), idem);
+    expect(res.statusCode, res.body).toBe(202);
+    const id = JobViewSchema.parse(res.json()).id;
+    const prefix = jobPrefix(t.tenantId, id);
+    expect((await tenantObjects(t.tenantId)).sort()).toEqual(
+      ['baseline', 'baselineBrainMask', 'followup', 'followupBrainMask'].map((p) => `${prefix}inputs/${p}`),
+    );
+    const row = await prisma.job.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({
+      baselineBrainMaskKey: `${prefix}inputs/baselineBrainMask`,
+      baselineBrainMaskSha256: createHash('sha256').update(baselineBrainMask).digest('hex'),
+      followupBrainMaskKey: `${prefix}inputs/followupBrainMask`,
+      followupBrainMaskSha256: createHash('sha256').update(followupBrainMask).digest('hex'),
+      maskKey: null,
+    });
+    expect(Buffer.from(await store.getBytes(row.followupBrainMaskKey!)).equals(followupBrainMask)).toBe(true);
+
+    expect((await post(app, t.key, parts(), idem)).json().id).toBe(id);
+    // Same scans and options, another (or no) brain mask: another payload.
+    for (const other of [
+      jobParts({ baselineBrainMask, followupBrainMask: syntheticMask(), options: { profile: 'smoke' } }),
+      jobParts({ baselineBrainMask, options: { profile: 'smoke' } }),
+    ]) {
+      const res2 = await post(app, t.key, other, idem);
+      expect(res2.statusCode).toBe(422);
+      expect(res2.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    }
+    expect(await prisma.job.count({ where: { tenantId: t.tenantId } })).toBe(1);
+    expect(await tenantObjects(t.tenantId)).toHaveLength(4);
+  });
+
   const raw = uncompressed(syntheticNifti(1));
+  const moved = [...SYNTHETIC_AFFINE];
+  moved[7] = 5;
+  // Same voxel sizes and dims, x axis pointing the other way (kept inside the same field of view).
+  const flipped = [...SYNTHETIC_AFFINE];
+  flipped[0] = -1.5;
+  flipped[3] = 23 * 1.5;
   const fourD = (() => {
     const b = new Uint8Array(raw);
     const v = new DataView(b.buffer);
@@ -132,6 +182,8 @@ describe('POST /v1/jobs', () => {
     status: number;
     code: string;
     max?: number;
+    /** The part the error must name (message and details.part). */
+    part?: string;
   }> = [
     { label: 'followup missing', parts: () => jobParts().slice(0, 1), status: 400, code: 'PART_MISSING' },
     {
@@ -194,6 +246,43 @@ describe('POST /v1/jobs', () => {
       parts: () => jobParts({ mask: syntheticNifti(1, [20, 24, 12]) }),
       status: 422,
       code: 'MASK_GRID_MISMATCH',
+      part: 'baselineMask',
+    },
+    {
+      label: 'mask with the dims but another affine (moved 5 mm)',
+      parts: () => jobParts({ mask: syntheticMask([24, 24, 12], moved) }),
+      status: 422,
+      code: 'MASK_GRID_MISMATCH',
+      part: 'baselineMask',
+    },
+    {
+      label: 'baseline brain mask with other dims',
+      parts: () => jobParts({ baselineBrainMask: syntheticMask([20, 24, 12]) }),
+      status: 422,
+      code: 'MASK_GRID_MISMATCH',
+      part: 'baselineBrainMask',
+    },
+    {
+      label: 'follow-up brain mask with other dims (a good baseline brain mask alongside)',
+      parts: () =>
+        jobParts({ baselineBrainMask: syntheticMask(), followupBrainMask: syntheticMask([24, 24, 10]) }),
+      status: 422,
+      code: 'MASK_GRID_MISMATCH',
+      part: 'followupBrainMask',
+    },
+    {
+      label: 'baseline brain mask with the dims but another affine (moved 5 mm)',
+      parts: () => jobParts({ baselineBrainMask: syntheticMask([24, 24, 12], moved) }),
+      status: 422,
+      code: 'MASK_GRID_MISMATCH',
+      part: 'baselineBrainMask',
+    },
+    {
+      label: 'follow-up brain mask with the dims but another affine (left-right flipped)',
+      parts: () => jobParts({ followupBrainMask: syntheticMask([24, 24, 12], flipped) }),
+      status: 422,
+      code: 'MASK_GRID_MISMATCH',
+      part: 'followupBrainMask',
     },
     {
       label: 'file over the size limit',
@@ -203,13 +292,17 @@ describe('POST /v1/jobs', () => {
       max: 20_000,
     },
   ];
-  it.each(badInputs)('$label → $status $code, nothing stored', async ({ parts, status, code, max }) => {
+  it.each(badInputs)('$label → $status $code, nothing stored', async ({ parts, status, code, max, part }) => {
     app = await buildTestApp(max ? { MAX_FILE_BYTES: max } : {});
     const t = await newTenantKey(prisma);
     const res = await post(app, t.key, parts());
     expect(res.statusCode).toBe(status);
     const body = ErrorBodySchema.parse(res.json());
     expect(body.error.code.startsWith(code)).toBe(true);
+    if (part) {
+      expect(body.error.message.startsWith(`${part}:`)).toBe(true);
+      expect(body.error.details?.part).toBe(part);
+    }
     expect(await tenantObjects(t.tenantId)).toEqual([]);
     expect(await prisma.job.count({ where: { tenantId: t.tenantId } })).toBe(0);
     expect(await app.queue.count()).toBe(0);

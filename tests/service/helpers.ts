@@ -56,6 +56,9 @@ export async function newTenantKey(
   return createApiKey(prisma, { tenant: `${label}-${randomBytes(4).toString('hex')}` });
 }
 
+/** The voxel→world affine of `syntheticNifti` and `syntheticMask` (1.5 × 1.5 × 2 mm, no rotation). */
+export const SYNTHETIC_AFFINE = [1.5, 0, 0, 0, 0, 1.5, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1];
+
 /** A small synthetic head-like volume (smooth blob + texture), gzipped NIfTI-1, deterministic per seed. */
 export function syntheticNifti(seed = 1, dims: [number, number, number] = [24, 24, 12]): Uint8Array {
   const [nx, ny, nz] = dims;
@@ -68,8 +71,32 @@ export function syntheticNifti(seed = 1, dims: [number, number, number] = [24, 2
         data[x + nx * (y + ny * z)] =
           (r2 < 1 ? 500 : 20) + 30 * Math.sin(seed * 0.7 + x * 0.9 + y * 1.3 + z * 0.5);
       }
-  const affine = [1.5, 0, 0, 0, 0, 1.5, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1];
-  return writeNifti({ data, dims, spacing: [1.5, 1.5, 2], affine }, { datatype: 'float32' });
+  return writeNifti(
+    { data, dims, spacing: [1.5, 1.5, 2], affine: SYNTHETIC_AFFINE },
+    { datatype: 'float32' },
+  );
+}
+
+/** A 0/1 ellipsoid mask (uint8, gzipped NIfTI-1) on `syntheticNifti`'s grid unless dims/affine say otherwise. */
+export function syntheticMask(
+  dims: [number, number, number] = [24, 24, 12],
+  affine: number[] = SYNTHETIC_AFFINE,
+): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const data = new Float32Array(nx * ny * nz);
+  for (let z = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++)
+        data[x + nx * (y + ny * z)] =
+          ((x - nx / 2) / (nx / 3)) ** 2 + ((y - ny / 2) / (ny / 3)) ** 2 + ((z - nz / 2) / (nz / 3)) ** 2 < 1
+            ? 1
+            : 0;
+  const spacing = [0, 1, 2].map((j) => Math.hypot(affine[j], affine[4 + j], affine[8 + j])) as [
+    number,
+    number,
+    number,
+  ];
+  return writeNifti({ data, dims, spacing, affine }, { datatype: 'uint8' });
 }
 
 export function uncompressed(gz: Uint8Array): Uint8Array {
@@ -104,13 +131,24 @@ export function multipart(parts: Part[]): { payload: Buffer; headers: Record<str
 }
 
 export function jobParts(
-  opts: { baseline?: Uint8Array; followup?: Uint8Array; mask?: Uint8Array; options?: unknown } = {},
+  opts: {
+    baseline?: Uint8Array;
+    followup?: Uint8Array;
+    mask?: Uint8Array;
+    baselineBrainMask?: Uint8Array;
+    followupBrainMask?: Uint8Array;
+    options?: unknown;
+  } = {},
 ): Part[] {
   const parts: Part[] = [
     { name: 'baseline', filename: 'b.nii.gz', body: opts.baseline ?? syntheticNifti(1) },
     { name: 'followup', filename: 'f.nii.gz', body: opts.followup ?? syntheticNifti(2) },
   ];
   if (opts.mask) parts.push({ name: 'baselineMask', filename: 'm.nii.gz', body: opts.mask });
+  if (opts.baselineBrainMask)
+    parts.push({ name: 'baselineBrainMask', filename: 'bb.nii.gz', body: opts.baselineBrainMask });
+  if (opts.followupBrainMask)
+    parts.push({ name: 'followupBrainMask', filename: 'fb.nii.gz', body: opts.followupBrainMask });
   if (opts.options !== undefined)
     parts.push({
       name: 'options',

@@ -24,9 +24,13 @@ const WORKER_MAIN = fileURLToPath(new URL('../../apps/worker/src/main.ts', impor
 const ORDER: JobStatus[] = ['queued', 'preprocessing', 'training', 'inferring', 'analysing', 'succeeded'];
 
 const phantom = makePhantomPair({ seed: 11, dims: [40, 40, 16], change: 2 });
+// Every job here also sends both brain masks (the phantom's truth, each in its own grid), so the
+// parts travel API → S3 → worker → pipeline; the bad-input job below sends none.
 const inputs = {
   baseline: writeNifti(phantom.baseline, { datatype: 'float32' }),
   followup: writeNifti(phantom.followup, { datatype: 'float32' }),
+  baselineBrainMask: writeNifti(phantom.baselineBrainMask, { datatype: 'uint8' }),
+  followupBrainMask: writeNifti(phantom.followupBrainMask, { datatype: 'uint8' }),
 };
 
 let prisma: PrismaClient;
@@ -188,6 +192,15 @@ describe('worker', { timeout: 300_000 }, () => {
     );
     expect(report.volumes.changeMl).toBeCloseTo(done.result!.changeMl, 6);
     expect(report.backend.name).toBeTruthy();
+    // The brain masks reached the pipeline, under their part names (never the client's file names).
+    expect(report.inputs.baselineBrainMask).toMatchObject({
+      name: 'baselineBrainMask',
+      sha256: sha(inputs.baselineBrainMask),
+    });
+    expect(report.inputs.followupBrainMask).toMatchObject({
+      name: 'followupBrainMask',
+      sha256: sha(inputs.followupBrainMask),
+    });
     // The default is a redirect to a presigned S3 URL that works without our key.
     const redirect = await app.inject({
       method: 'GET',
@@ -280,7 +293,12 @@ describe('worker', { timeout: 300_000 }, () => {
     const keys = (await store.list(`tenants/${tenant.tenantId}/jobs/${job.id}/`)).map((o) =>
       o.key.split('/').slice(-2).join('/'),
     );
-    expect(keys.sort()).toEqual(['inputs/baseline', 'inputs/followup']);
+    expect(keys.sort()).toEqual([
+      'inputs/baseline',
+      'inputs/baselineBrainMask',
+      'inputs/followup',
+      'inputs/followupBrainMask',
+    ]);
   });
 
   it('DELETE of a running job stops it and leaves nothing of it in S3', async () => {

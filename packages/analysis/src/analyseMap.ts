@@ -24,6 +24,11 @@ export interface AnalyseMapOptions {
    * is ignored before components are counted. Not in the paper (it only drops the in-plane edge).
    */
   regionMask?: Volume;
+  /**
+   * Both scans on the map's grid in the same intensity units (the aligned, harmonised pair), for
+   * `countOnlyEnhancing`; without them that setting has no effect.
+   */
+  scans?: { baseline: Volume; followup: Volume };
 }
 
 export interface AnalysisResult {
@@ -40,6 +45,8 @@ export interface AnalysisResult {
     voxelVolumeMl: number;
   };
   components: { kept: number; removed: number; removedVoxels: number };
+  /** The enhancement level the counting used (countOnlyEnhancing), with where it came from; null when not used. */
+  enhancement: { level: number; source: 'tumour-mask' | 'brain-percentile' } | null;
   baseline: { ml: number | null; voxels: number | null; source: 'mask' | 'number' | 'none' };
   /** Baseline + change, clamped at 0; null without a baseline volume. */
   predictedFollowupMl: number | null;
@@ -61,6 +68,30 @@ export function edgeMarginVoxels(map: Pick<Volume, 'dims' | 'affine' | 'spacing'
     out[j] = Math.round(mm / (map.spacing[j] || 1));
   }
   return out;
+}
+
+/**
+ * The intensity that separates enhancing tumour from brain in this patient's baseline: halfway between
+ * the brain's median and the median inside the baseline tumour mask; without a (non-empty) mask, the
+ * brain's 99th percentile.
+ */
+export function enhancementLevel(
+  baseline: Volume,
+  brain: Volume | undefined,
+  tumour: Volume | undefined,
+): { level: number; source: 'tumour-mask' | 'brain-percentile' } {
+  const pick = (inside: (i: number) => boolean) => {
+    const out: number[] = [];
+    for (let i = 0; i < baseline.data.length; i++) if (inside(i)) out.push(baseline.data[i]!);
+    return out.sort((a, b) => a - b);
+  };
+  const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))]!;
+  const brainVals = pick((i) => (brain ? brain.data[i]! > 0.5 : baseline.data[i]! > 0));
+  const tumourVals = tumour ? pick((i) => tumour.data[i]! > 0.5) : [];
+  if (tumourVals.length > 0 && brainVals.length > 0) {
+    return { level: (q(brainVals, 0.5) + q(tumourVals, 0.5)) / 2, source: 'tumour-mask' };
+  }
+  return { level: brainVals.length ? q(brainVals, 0.99) : 0.5, source: 'brain-percentile' };
 }
 
 /** The region (> ½ = inside) eroded by `mm` in the axial plane of the canonical orientation, as 0/1 in the region's own grid. */
@@ -129,6 +160,17 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     const inside = erodedRegion(region, config.brainMarginMm);
     for (let i = 0; i < raw.length; i++) if (!inside[i]) raw[i] = 0;
   }
+  let enhancement: AnalysisResult['enhancement'] = null;
+  if (config.countOnlyEnhancing && opts.scans) {
+    enhancement = enhancementLevel(opts.scans.baseline, opts.regionMask, opts.baselineTumourMask);
+    const b = opts.scans.baseline.data;
+    const f = opts.scans.followup.data;
+    const t = enhancement.level;
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i] === 1 && !(f[i]! >= t && b[i]! < t)) raw[i] = 0;
+      else if (raw[i] === -1 && !(b[i]! >= t && f[i]! < t)) raw[i] = 0;
+    }
+  }
   // ≤ minComponentMl removed; the small epsilon keeps "30 voxels of 1 mm³ = 0.03 mL" removed despite rounding.
   const minVoxels = Math.floor(config.minComponentMl / vv + 1e-6);
   const cleaned = removeSmallComponents(raw, map.dims, minVoxels, config.connectivity, {
@@ -155,6 +197,7 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
       affine: [...map.affine],
     },
     change,
+    enhancement,
     components: {
       kept: cleaned.keptComponents,
       removed: cleaned.removedComponents,

@@ -18,6 +18,12 @@ export { axialView, type AxialView } from './render/axialView';
 export { encodePng, decodePng, type Canvas } from './render/canvas';
 export { renderTrainingCurve, movingAverage, type LossHistoryLike } from './render/renderTrainingCurve';
 export { renderRocCurve, type RocCurveSeries } from './render/renderRocCurve';
+export {
+  TERNARY_LABEL,
+  ternaryColourTable,
+  ternaryItkSnapLabels,
+  ternaryToLabels,
+} from './render/ternaryLabels';
 export { rocAuc, rocCurve, aucFromSorted, splitSorted, type RocCurve } from './evaluation/rocAuc';
 export { ranoMetrics, type RanoMetrics } from './evaluation/ranoMetrics';
 export {

@@ -47,6 +47,14 @@ export const AnalysisConfigSchema = z
      * they are. Only applies when brain masks are given to the analysis.
      */
     brainMarginMm: z.number().nonnegative().default(0),
+    /**
+     * Count change only where enhancement is plausible: growth where the follow-up is at or above the
+     * enhancement level and the baseline below it, reduction where the baseline was at or above it and
+     * the follow-up is below it. The level lies halfway between the brain's median intensity and the
+     * median inside the baseline tumour mask (the patient's own enhancing tissue); without a mask, at
+     * the brain's 99th percentile. Needs both scans on the map's grid (an aligned pair); ignored otherwise.
+     */
+    countOnlyEnhancing: z.boolean().default(false),
     modifiedRano: RanoThresholdsSchema.default(MODIFIED_RANO_THRESHOLDS),
     rano2: RanoThresholdsSchema.default(RANO2_VOLUMETRIC_THRESHOLDS),
     /**

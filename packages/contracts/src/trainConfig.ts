@@ -37,6 +37,8 @@ export const TrainConfigSchema = z
       levels: z.int().min(1).max(8),
       /** Batch-norm moving-average momentum (the statistics inference uses). */
       bnMomentum: z.number().min(0).max(1),
+      /** Initial weights of the 1×1 map head: 'small' (He / 10, the paper's nets) or 'zero' (the map starts at exactly 0). */
+      mapInit: z.enum(['small', 'zero']),
     }),
     critic: z.strictObject({
       /** Width of each stage; a 2×2 max-pool follows every stage but the last (C3D_fcn_16: 16,32,64,128,256). */
@@ -45,6 +47,11 @@ export const TrainConfigSchema = z
       convsPerStage: z.array(positiveInt).min(1),
       /** Leaky-ReLU slope, 0 = ReLU (the paper; on the smoke phantom a 0.2 leak lowered AUC from ~0.82 to ~0.6). */
       leak: z.number().min(0).max(1),
+      /**
+       * false (the paper): the critic sees one image, real t2 or fake t1 + map. true: it sees the pair
+       * (t1, t2) or (t1, t1 + map) as two channels, so on an aligned pair it judges the change itself.
+       */
+      conditional: z.boolean(),
     }),
     /** An epoch is one generator update. */
     epochs: positiveInt,
@@ -62,8 +69,13 @@ export const TrainConfigSchema = z
     gpWeight: z.number().min(0),
     /** Weight of mean |map| in the generator loss (VA-GAN's map regulariser); 0 disables it. */
     l1Weight: z.number().min(0),
-    /** Slices per step (baseline and follow-up each get `batch` independently augmented slices). */
+    /** Slices per step (baseline and follow-up each get `batch` augmented slices). */
     batch: positiveInt,
+    /**
+     * false (the paper): baseline and follow-up slices are augmented independently (no registration).
+     * true: each t2 slice has the same pose and position as its t1 slice (an aligned pair), noise apart.
+     */
+    pairedSlices: z.boolean(),
     noiseSquare: z.strictObject({
       enabled: z.boolean(),
       /** Side of the square in pixels. */
@@ -80,7 +92,7 @@ export const TrainConfigSchema = z
     augment: z.strictObject({
       maxRotationDeg: z.number().min(0),
       maxShiftVox: z.number().min(0),
-      maxNoiseVariance: z.number().min(0),
+      maxNoiseSigma: z.number().min(0),
     }),
     /** Checkpoint every N epochs (and at each snapshot); 0 = only at snapshots. */
     checkpointEvery: z.int().min(0),
@@ -142,8 +154,8 @@ const PAPER_PHASES: NoisePhase[] = [
 const paper: TrainConfig = {
   seed: 1,
   grid: [256, 256, 128],
-  generator: { base: 32, levels: 4, bnMomentum: 0.99 },
-  critic: { widths: [16, 32, 64, 128, 256], convsPerStage: [1, 1, 2, 2, 3], leak: 0 },
+  generator: { base: 32, levels: 4, bnMomentum: 0.99, mapInit: 'small' },
+  critic: { widths: [16, 32, 64, 128, 256], convsPerStage: [1, 1, 2, 2, 3], leak: 0, conditional: false },
   epochs: 1000,
   schedule: { criticIters: 5, criticItersBoost: 100, warmupEpochs: 25, boostEvery: 100 },
   generatorAdam: { lr: 1e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
@@ -151,6 +163,7 @@ const paper: TrainConfig = {
   gpWeight: 10,
   l1Weight: 0,
   batch: 4,
+  pairedSlices: false,
   noiseSquare: {
     enabled: true,
     size: 10,
@@ -159,7 +172,7 @@ const paper: TrainConfig = {
     target: 'followup',
     phases: PAPER_PHASES,
   },
-  augment: { maxRotationDeg: 15, maxShiftVox: 10, maxNoiseVariance: 0.1 },
+  augment: { maxRotationDeg: 15, maxShiftVox: 10, maxNoiseSigma: 0.1 },
   checkpointEvery: 50,
   inferBatch: 8,
   workers: 1,
@@ -173,8 +186,8 @@ const paper: TrainConfig = {
 const cpu: TrainConfig = {
   ...paper,
   grid: [64, 64, 32],
-  generator: { base: 16, levels: 4, bnMomentum: 0.9 },
-  critic: { widths: [16, 32, 64, 64], convsPerStage: [1, 1, 2, 2], leak: 0 },
+  generator: { base: 16, levels: 4, bnMomentum: 0.9, mapInit: 'small' },
+  critic: { widths: [16, 32, 64, 64], convsPerStage: [1, 1, 2, 2], leak: 0, conditional: false },
   epochs: 200,
   schedule: { criticIters: 5, criticItersBoost: 25, warmupEpochs: 5, boostEvery: 20 },
   generatorAdam: { lr: 5e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
@@ -182,7 +195,7 @@ const cpu: TrainConfig = {
   l1Weight: 0,
   batch: 4,
   noiseSquare: { ...paper.noiseSquare, size: 4, smoothSigma: 1 },
-  augment: { maxRotationDeg: 15, maxShiftVox: 2.5, maxNoiseVariance: 0.1 },
+  augment: { maxRotationDeg: 15, maxShiftVox: 2.5, maxNoiseSigma: 0.1 },
   checkpointEvery: 25,
   inferBatch: 16,
   workers: 2,
@@ -192,8 +205,8 @@ const cpu: TrainConfig = {
 const smoke: TrainConfig = {
   ...cpu,
   grid: [32, 32, 8],
-  generator: { base: 8, levels: 3, bnMomentum: 0.9 },
-  critic: { widths: [8, 16, 32], convsPerStage: [1, 1, 2], leak: 0 },
+  generator: { base: 8, levels: 3, bnMomentum: 0.9, mapInit: 'small' },
+  critic: { widths: [8, 16, 32], convsPerStage: [1, 1, 2], leak: 0, conditional: false },
   epochs: 40,
   schedule: { criticIters: 2, criticItersBoost: 4, warmupEpochs: 1, boostEvery: 5 },
   generatorAdam: { lr: 1e-3, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
@@ -201,7 +214,7 @@ const smoke: TrainConfig = {
   l1Weight: 1,
   batch: 2,
   noiseSquare: { ...paper.noiseSquare, size: 4, smoothSigma: 1 },
-  augment: { maxRotationDeg: 5, maxShiftVox: 1, maxNoiseVariance: 0.01 },
+  augment: { maxRotationDeg: 5, maxShiftVox: 1, maxNoiseSigma: 0.01 },
   checkpointEvery: 0,
   inferBatch: 8,
   workers: 1,

@@ -20,7 +20,7 @@ const NO_RNG: Rng = { next: () => 0, normal: () => 0, uniform: (a) => a, state: 
 
 function generatorFromSnapshot(s: Snapshot): Generator {
   const g = buildGenerator(
-    { generator: { base: s.generator.base, levels: s.generator.levels, bnMomentum: 0 } },
+    { generator: { base: s.generator.base, levels: s.generator.levels, bnMomentum: 0, mapInit: 'zero' } },
     NO_RNG,
   );
   const check = (got: string[], want: string[]) => {

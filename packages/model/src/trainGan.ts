@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { AnetError, type TrainConfig, type Volume } from '@anet/contracts';
-import { createRng, rngFromState, sampleAugmentedSlice, type Rng } from '@anet/preprocess';
+import {
+  createRng,
+  drawAugmentPose,
+  rngFromState,
+  sampleAugmentedSlice,
+  type AugmentPose,
+  type Rng,
+} from '@anet/preprocess';
 import { selectBackend } from './backend';
 import { createParallelRunner } from './parallelStepRunner';
 import { decodeBlob, encodeBlob, type BlobTensor } from './checkpoint';
@@ -194,14 +201,23 @@ export function sampleBatch(
   const b = cfg.batch;
   const n = w * h;
   const t1 = new Float32Array(b * n);
-  for (let i = 0; i < b; i++)
-    sampleAugmentedSlice(data.baseline, rng, cfg.augment, t1.subarray(i * n, (i + 1) * n));
+  const poses: AugmentPose[] = [];
+  for (let i = 0; i < b; i++) {
+    const pose = drawAugmentPose(data.baseline.dims, rng, cfg.augment);
+    poses.push(pose);
+    sampleAugmentedSlice(data.baseline, rng, { ...cfg.augment, pose }, t1.subarray(i * n, (i + 1) * n));
+  }
   let t2: Float32Array | undefined;
   let eps: Float32Array | undefined;
   if (forCritic) {
     t2 = new Float32Array(b * n);
-    for (let i = 0; i < b; i++)
-      sampleAugmentedSlice(data.followup, rng, cfg.augment, t2.subarray(i * n, (i + 1) * n));
+    for (let i = 0; i < b; i++) {
+      const out = t2.subarray(i * n, (i + 1) * n);
+      if (cfg.pairedSlices) {
+        // The same pose and slice as its t1 (an aligned pair), its own noise.
+        sampleAugmentedSlice(data.followup, rng, { ...cfg.augment, pose: poses[i] }, out);
+      } else sampleAugmentedSlice(data.followup, rng, cfg.augment, out);
+    }
     eps = new Float32Array(b);
     for (let i = 0; i < b; i++) eps[i] = rng.next();
   }

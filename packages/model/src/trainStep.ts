@@ -66,7 +66,7 @@ export interface GeneratorLosses {
 /** Gradients (caller owns them) of the WGAN-GP critic loss, with its parts. */
 export function criticGrads(
   m: GanModel,
-  cfg: Pick<TrainConfig, 'gpWeight'>,
+  cfg: Pick<TrainConfig, 'gpWeight' | 'critic'>,
   batch: StepBatch,
 ): { grads: tf.Tensor[]; losses: CriticLosses } {
   const { b, h, w } = batch;
@@ -84,10 +84,13 @@ export function criticGrads(
     const eps = tf.tensor4d(batch.eps as Float32Array, [b, 1, 1, 1]);
     const xhat = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake)) as tf.Tensor4D;
     const spec = m.critic.spec;
+    // A conditional critic judges (t1, x); the penalty is on its gradient with respect to x.
+    const D = (cp: tf.Tensor[], x: tf.Tensor4D) =>
+      criticForward(spec, cp, cfg.critic.conditional ? (tf.concat([t1, x], 3) as tf.Tensor4D) : x);
     const res = tf.grads((...cp: tf.Tensor[]) => {
-      const dReal = criticForward(spec, cp, real);
-      const dFake = criticForward(spec, cp, fake);
-      const gx = tf.grad((x: tf.Tensor) => tf.sum(criticForward(spec, cp, x as tf.Tensor4D)))(xhat);
+      const dReal = D(cp, real);
+      const dFake = D(cp, fake);
+      const gx = tf.grad((x: tf.Tensor) => tf.sum(D(cp, x as tf.Tensor4D)))(xhat);
       const norm = tf.sqrt(tf.add(tf.sum(tf.square(gx), [1, 2, 3]), 1e-12));
       const gp = tf.mean(tf.square(tf.sub(norm, 1)));
       const wd = tf.sub(tf.mean(dReal), tf.mean(dFake));
@@ -113,7 +116,7 @@ export function applyCriticGrads(
 /** Gradients of the generator loss, plus the BN batch statistics (caller owns both). */
 export function generatorGrads(
   m: GanModel,
-  cfg: Pick<TrainConfig, 'l1Weight'>,
+  cfg: Pick<TrainConfig, 'l1Weight' | 'critic'>,
   batch: StepBatch,
 ): { grads: tf.Tensor[]; stats: BnBatchStats; losses: GeneratorLosses } {
   const { b, h, w } = batch;
@@ -126,7 +129,12 @@ export function generatorGrads(
       const map = generatorForward(m.generator, gp, t1, true, local);
       for (const s of local)
         stats.push({ stat: s.stat, mean: tf.keep(s.mean.clone()), variance: tf.keep(s.variance.clone()) });
-      const d = criticForward(m.critic.spec, m.critic.params.tensors, tf.add(t1, map) as tf.Tensor4D);
+      const fake = tf.add(t1, map) as tf.Tensor4D;
+      const d = criticForward(
+        m.critic.spec,
+        m.critic.params.tensors,
+        cfg.critic.conditional ? (tf.concat([t1, fake], 3) as tf.Tensor4D) : fake,
+      );
       const l1 = tf.mean(tf.abs(map));
       const loss = tf.add(tf.neg(tf.mean(d)), tf.mul(l1, cfg.l1Weight)) as tf.Scalar;
       parts = [tf.keep(loss.clone()), tf.keep(l1.clone())];

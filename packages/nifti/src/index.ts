@@ -6,8 +6,15 @@ export type {
   NiftiVolume,
   NiftiWriteDatatype,
 } from './niftiTypes';
-export { readNifti, readNiftiAsync, readNiftiFile } from './readNifti';
-export { writeNifti, writeNiftiAsync, writeNiftiFile, type NiftiWriteOptions } from './writeNifti';
+export { readNifti, readNiftiAsync, readNiftiDescrip, readNiftiFile } from './readNifti';
+export {
+  writeNifti,
+  writeNiftiAsync,
+  writeNiftiFile,
+  NIFTI_INTENT_LABEL,
+  NIFTI_INTENT_NONE,
+  type NiftiWriteOptions,
+} from './writeNifti';
 export {
   createNiftiValidator,
   validateNifti,

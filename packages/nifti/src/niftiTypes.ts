@@ -7,7 +7,8 @@ export type NiftiWriteDatatype = 'float32' | 'int16' | 'int8' | 'uint8';
 
 /**
  * What a writer needs to reproduce a file's header geometry (and nothing identifying:
- * descrip/aux_file/db_name are deliberately not kept). Numbers are as stored in the header.
+ * descrip/aux_file/db_name are deliberately not kept; `readNiftiDescrip` reads descrip on its own).
+ * Numbers are as stored in the header.
  */
 export interface NiftiMeta {
   niftiVersion: 1 | 2;
@@ -31,6 +32,15 @@ export interface NiftiMeta {
   qoffset: [number, number, number];
   /** srow_x, srow_y, srow_z concatenated (12 numbers). */
   srow: number[];
+  /**
+   * intent_code (0 = NIFTI_INTENT_NONE, 1002 = NIFTI_INTENT_LABEL, …) and intent_name (up to the first NUL).
+   * Read for inspection only: the writer takes intent from its options, never from `like`.
+   */
+  intentCode: number;
+  intentName: string;
+  /** cal_min / cal_max: the display window the file suggests (both 0: none). Not copied by the writer either. */
+  calMin: number;
+  calMax: number;
 }
 
 export interface NiftiVolume extends Volume {

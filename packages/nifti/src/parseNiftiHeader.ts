@@ -167,6 +167,10 @@ export function parseNiftiHeader(
     quatern: [h.quatern_b, h.quatern_c, h.quatern_d],
     qoffset: [h.qoffset_x, h.qoffset_y, h.qoffset_z],
     srow,
+    intentCode: h.intent_code,
+    intentName: headerString(head, version === 1 ? 328 : 508, 16),
+    calMin: h.cal_min,
+    calMax: h.cal_max,
   };
   let affine = niftiAffine(meta);
   if (!usable(affine) && meta.sformCode > 0 && meta.qformCode > 0) {
@@ -201,6 +205,16 @@ export function parseNiftiHeader(
     expectedBytes,
   };
 }
+
+/** A fixed-size char field (descrip, intent_name, …): up to its first NUL, bytes as Latin-1. */
+export function headerString(head: Uint8Array, offset: number, length: number): string {
+  const field = head.subarray(offset, offset + length);
+  const end = field.indexOf(0);
+  return String.fromCharCode(...field.subarray(0, end < 0 ? field.length : end));
+}
+
+/** Offset of descrip (80 chars) in a NIfTI-1 / NIfTI-2 header. */
+export const DESCRIP_OFFSET = { 1: 148, 2: 240 } as const;
 
 function checkMagic(head: Uint8Array, version: 1 | 2): void {
   const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));

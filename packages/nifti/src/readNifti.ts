@@ -3,7 +3,14 @@ import { open, readFile } from 'node:fs/promises';
 import { decodeVoxels } from './decodeVoxels';
 import { bombCap, gunzipCapped, gunzipCappedAsync, gunzipHead, isGzip } from './gunzipCapped';
 import type { NiftiReadOptions, NiftiVolume } from './niftiTypes';
-import { checkComplete, DEFAULT_MAX_BYTES, parseNiftiHeader, type ParsedHeader } from './parseNiftiHeader';
+import {
+  checkComplete,
+  DEFAULT_MAX_BYTES,
+  DESCRIP_OFFSET,
+  headerString,
+  parseNiftiHeader,
+  type ParsedHeader,
+} from './parseNiftiHeader';
 
 /**
  * Reads a `.nii` or `.nii.gz` (gzip detected by its magic), NIfTI-1 or NIfTI-2, into a float32 `Volume`
@@ -38,6 +45,17 @@ function decode(file: Uint8Array, parsed: ParsedHeader): NiftiVolume {
   const { meta, dims, spacing, affine, voxelCount, bytesPerVoxel } = parsed;
   const data = decodeVoxels(file, Math.floor(meta.voxOffset), voxelCount, meta, bytesPerVoxel);
   return { data, dims, spacing, affine, meta };
+}
+
+/**
+ * The header's descrip (up to its first NUL) of a `.nii` or `.nii.gz`, after the same header checks as
+ * `readNifti`. Kept out of NiftiMeta on purpose: scanners and converters put acquisition or patient details
+ * there, and nothing anet writes may carry them (DESIGN §4); the writer's own `descrip` is an option.
+ */
+export function readNiftiDescrip(bytes: Uint8Array): string {
+  const head = isGzip(bytes) ? gunzipHead(bytes, 540) : bytes;
+  const { meta } = parseNiftiHeader(head);
+  return headerString(head, DESCRIP_OFFSET[meta.niftiVersion], 80);
 }
 
 /** `readNiftiAsync` on a file; a file over `maxBytes` is refused before it is read. */

@@ -7,12 +7,29 @@ import { CODE_BY_DATATYPE } from './datatypes';
 import { affineToQuaternion, niftiAffine } from './niftiAffine';
 import type { NiftiMeta, NiftiWriteDatatype } from './niftiTypes';
 
+/** intent_code of a plain image (the default). */
+export const NIFTI_INTENT_NONE = 0;
+/** intent_code of a label image: integer values index a colour/label table (ITK-SNAP, 3D Slicer, FSLeyes). */
+export const NIFTI_INTENT_LABEL = 1002;
+
 export interface NiftiWriteOptions {
   datatype: NiftiWriteDatatype;
   /** Header geometry to keep (the baseline's); defaults to `vol.meta`. */
   like?: NiftiMeta;
   /** gzip level (default 1); with the run-length strategy higher levels gain almost nothing on MRI. */
   level?: number;
+  /** intent_code (default NIFTI_INTENT_NONE), e.g. NIFTI_INTENT_LABEL for a label map. Never taken from `like`. */
+  intent?: number;
+  /** intent_name (char[16]): at most 15 printable ASCII characters, so C readers find the NUL (default blank). */
+  intentName?: string;
+  /** cal_min / cal_max: the display window a viewer should start with (default 0 / 0: none). */
+  calMin?: number;
+  calMax?: number;
+  /**
+   * descrip (char[80]): at most 79 printable ASCII characters of anet's own text (default blank; nifti1_io, and
+   * so ITK, keeps 79 + NUL). Never anything from an input's header: those may hold patient data (DESIGN §4).
+   */
+  descrip?: string;
 }
 
 const HEADER_BYTES = 348;
@@ -29,7 +46,8 @@ const RANGE: Record<NiftiWriteDatatype, [number, number]> = {
  * the same grid as `vol` (dims and affine agree), its qform and sform (codes, quaternion, offsets,
  * srow, pixdim, qfac) are copied verbatim, so outputs overlay the source exactly in any viewer;
  * otherwise both are rebuilt from `vol.affine`, keeping `like`'s codes. Units and dim_info come from
- * `like`; descrip, aux_file, db_name and intent_name are left blank (DESIGN §4: no patient data).
+ * `like`; nothing else does: aux_file and db_name stay blank, and intent, intent_name, cal_min/cal_max and
+ * descrip are what the options say (blank by default) — never the source's (DESIGN §4: no patient data).
  * Integer datatypes round to nearest; a value that does not fit is an error, never clipped silently.
  */
 export function writeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteOptions): Uint8Array {
@@ -68,10 +86,11 @@ function encodeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteOptions
       `volume data has ${vol.data.length} values, dims ${vol.dims.join('×')} need ${n}`,
     );
   }
+  const text = headerText(opts);
   const like = opts.like ?? vol.meta;
   const bpv = opts.datatype === 'float32' ? 4 : opts.datatype === 'int16' ? 2 : 1;
   const file = new Uint8Array(VOX_OFFSET + n * bpv);
-  writeHeader(new DataView(file.buffer), vol, like, opts.datatype, bpv);
+  writeHeader(new DataView(file.buffer), vol, like, opts.datatype, bpv, text);
   writeVoxels(file, vol.data, opts.datatype);
   return file;
 }
@@ -82,10 +101,12 @@ function writeHeader(
   like: NiftiMeta | undefined,
   datatype: NiftiWriteDatatype,
   bpv: number,
+  text: HeaderText,
 ): void {
   const le = true;
   const geometry = headerGeometry(vol, like);
   v.setInt32(0, HEADER_BYTES, le); // sizeof_hdr
+  v.setInt16(68, text.intent, le); // intent_code (intent_p1..p3 stay 0)
   v.setUint8(38, 'r'.charCodeAt(0)); // regular
   v.setUint8(39, like?.dimInfo ?? 0);
   const dim = [3, vol.dims[0], vol.dims[1], vol.dims[2], 1, 1, 1, 1];
@@ -97,13 +118,60 @@ function writeHeader(
   v.setFloat32(112, 1, le); // scl_slope: values are stored as they are
   v.setFloat32(116, 0, le); // scl_inter
   v.setUint8(123, like?.xyztUnits ?? 2 /* mm */);
+  v.setFloat32(124, text.calMax, le);
+  v.setFloat32(128, text.calMin, le);
+  writeAscii(v, 148, text.descrip);
   v.setInt16(252, geometry.qformCode, le);
   v.setInt16(254, geometry.sformCode, le);
   geometry.quatern.forEach((q, i) => v.setFloat32(256 + 4 * i, q, le));
   geometry.qoffset.forEach((q, i) => v.setFloat32(268 + 4 * i, q, le));
   geometry.srow.forEach((s, i) => v.setFloat32(280 + 4 * i, s, le));
+  writeAscii(v, 328, text.intentName);
   [0x6e, 0x2b, 0x31, 0].forEach((c, i) => v.setUint8(344 + i, c)); // magic "n+1\0"
-  // descrip (148), aux_file (228), db_name (14), intent_name (328) and the extension flag stay zero.
+  // aux_file (228), db_name (14) and the extension flag stay zero.
+}
+
+interface HeaderText {
+  intent: number;
+  intentName: string;
+  calMin: number;
+  calMax: number;
+  descrip: string;
+}
+
+/** The optional header fields, checked: a value that does not fit is an error, never cut silently. */
+function headerText(opts: NiftiWriteOptions): HeaderText {
+  const intent = opts.intent ?? NIFTI_INTENT_NONE;
+  if (!Number.isInteger(intent) || intent < -32768 || intent > 32767)
+    throw new AnetError('INTERNAL', `intent ${intent} is not a NIfTI-1 intent code (an int16)`);
+  const ascii = (field: string, value: string | undefined, max: number): string => {
+    const s = value ?? '';
+    if (s.length > max || !/^[\x20-\x7e]*$/.test(s))
+      throw new AnetError(
+        'INTERNAL',
+        `${field} ${JSON.stringify(s)} must be at most ${max} printable ASCII characters`,
+      );
+    return s;
+  };
+  const calMin = opts.calMin ?? 0;
+  const calMax = opts.calMax ?? 0;
+  if (!Number.isFinite(calMin) || !Number.isFinite(calMax) || calMin > calMax)
+    throw new AnetError(
+      'INTERNAL',
+      `calMin ${calMin} / calMax ${calMax}: need finite numbers with calMin ≤ calMax`,
+    );
+  return {
+    intent,
+    intentName: ascii('intentName', opts.intentName, 15),
+    calMin,
+    calMax,
+    descrip: ascii('descrip', opts.descrip, 79),
+  };
+}
+
+/** ASCII into a zero-filled char field (values are shorter than the field: a NUL always follows). */
+function writeAscii(v: DataView, offset: number, s: string): void {
+  for (let i = 0; i < s.length; i++) v.setUint8(offset + i, s.charCodeAt(i));
 }
 
 interface Geometry {

@@ -1,4 +1,4 @@
-import type { AnalysisConfig, Volume } from '@anet/contracts';
+import type { AnalysisConfig, RanoClass, Volume } from '@anet/contracts';
 import { evaluatePair, type PairEvaluation } from '@anet/analysis';
 import { registerRigid, resampleWorld, type RigidAlignment } from '@anet/preprocess';
 
@@ -26,7 +26,12 @@ export async function evaluateAgainstMasks(
   map: Volume,
   pair: MaskedPair,
   config: AnalysisConfig,
-  opts: { region?: Volume; transform?: RigidAlignment } = {},
+  opts: {
+    region?: Volume;
+    transform?: RigidAlignment;
+    /** The pipeline's own class and change (report.json), which the evaluation then scores. */
+    predicted?: { class: RanoClass; percentChange: number | null; changeMl: number };
+  } = {},
 ): Promise<PairEvaluationRun> {
   const transform = opts.transform ?? (await registerRigid(pair.baseline, pair.followup));
   const followupMaskInBaseline = resampleWorld(pair.followupMask, pair.baseline, {
@@ -40,6 +45,7 @@ export async function evaluateAgainstMasks(
     followupMask: pair.followupMask,
     config,
     region: opts.region,
+    predicted: opts.predicted,
   });
   return { evaluation, followupMaskInBaseline, transform };
 }

@@ -11,12 +11,13 @@ import {
   type ReportAlignment,
   type Volume,
 } from '@anet/contracts';
-import { readNifti, writeNifti, type NiftiVolume } from '@anet/nifti';
+import { NIFTI_INTENT_LABEL, NIFTI_INTENT_NONE, readNifti, writeNifti, type NiftiVolume } from '@anet/nifti';
 import {
   assertUsableAffine,
   checkMask,
   fromCanonical,
   harmonisedDifference,
+  harmonisedScans,
   normalisedCrossCorrelation,
   orientationLetters,
   preprocessPair,
@@ -31,6 +32,9 @@ import {
   renderOverlayMontage,
   renderSliceOverlays,
   renderTrainingCurve,
+  ternaryColourTable,
+  ternaryItkSnapLabels,
+  ternaryToLabels,
   type AnalysisResult,
 } from '@anet/analysis';
 
@@ -39,6 +43,9 @@ import { sha256Hex } from './sha256';
 import { overallFraction, StageClock } from './stageClock';
 
 export const SOFTWARE = { name: 'anet', version: '0.1.0' } as const;
+
+/** ± display window of map.nii.gz for viewers: 0.5 ≈ 3× the default threshold 0.15. */
+const MAP_WINDOW = 0.5;
 
 export interface PipelineInputs {
   baseline: Uint8Array;
@@ -261,12 +268,16 @@ export async function runPipeline(
     perSnapshot = inferred.perSnapshot;
   }
   const stored = (v: Volume) => fromCanonical(v, pp.record.baseline.reorientation, baseline.affine);
+  const harmonised = pp.canonical.followup ? harmonisedScans(pp) : null;
   let map: Volume;
+  // The maps the result was made of, written beside it so that each can be scored on its own.
+  const components: Array<{ name: string; map: Volume }> = [];
+  const sub = pp.canonical.followup ? stored(harmonisedDifference(pp, method)) : null;
   if (method.map === 'gan') map = ganMap!;
-  else {
-    const sub = stored(harmonisedDifference(pp, method));
-    map = method.map === 'subtraction' ? sub : refineBySign(sub, ganMap!);
-  }
+  else if (method.map === 'subtraction') map = sub!;
+  else map = refineBySign(sub!, ganMap!);
+  if (ganMap && map !== ganMap) components.push({ name: 'network', map: ganMap });
+  if (sub && map !== sub) components.push({ name: 'subtraction', map: sub });
   throwIfAborted(hooks);
 
   // 4. Analysis
@@ -279,6 +290,9 @@ export async function runPipeline(
     // The method sees skull-stripped scans only, so change is counted inside the brain: the union of
     // both brain masks when the pair is aligned, else the baseline's.
     regionMask: stored(brainUnion(pp)),
+    scans: harmonised
+      ? { baseline: stored(harmonised.baseline), followup: stored(harmonised.followup) }
+      : undefined,
   });
   throwIfAborted(hooks);
   const like = baseline.meta;
@@ -286,14 +300,55 @@ export async function runPipeline(
     {
       name: 'map.nii.gz',
       contentType: 'application/gzip',
-      bytes: writeNifti(map, { datatype: 'float32', like }),
+      bytes: writeNifti(map, {
+        datatype: 'float32',
+        like,
+        intent: NIFTI_INTENT_NONE,
+        calMin: -MAP_WINDOW,
+        calMax: MAP_WINDOW,
+        descrip: 'anet change map: follow-up minus baseline, [0,1]-normalised intensity units',
+      }),
     },
     {
       name: 'ternary.nii.gz',
       contentType: 'application/gzip',
       bytes: writeNifti(analysis.ternary, { datatype: 'int8', like }),
     },
+    {
+      // The same labels as non-negative values with a label intent and colour tables, for viewers.
+      name: 'ternary_labels.nii.gz',
+      contentType: 'application/gzip',
+      bytes: writeNifti(
+        { ...analysis.ternary, data: ternaryToLabels(analysis.ternary.data) },
+        {
+          datatype: 'uint8',
+          like,
+          intent: NIFTI_INTENT_LABEL,
+          intentName: 'anet ternary',
+          calMin: 0,
+          calMax: 2,
+          descrip: 'anet change labels: 0 no change, 1 growth, 2 reduction',
+        },
+      ),
+    },
+    {
+      name: 'ternary_labels.ctbl',
+      contentType: 'text/plain',
+      bytes: new TextEncoder().encode(ternaryColourTable()),
+    },
+    {
+      name: 'ternary_labels.itksnap.txt',
+      contentType: 'text/plain',
+      bytes: new TextEncoder().encode(ternaryItkSnapLabels()),
+    },
   ];
+  for (const c of components) {
+    artifacts.push({
+      name: `component_${c.name}_map.nii.gz`,
+      contentType: 'application/gzip',
+      bytes: writeNifti(c.map, { datatype: 'float32', like }),
+    });
+  }
   if (uncertainty) {
     artifacts.push({
       name: 'uncertainty.nii.gz',

@@ -137,19 +137,19 @@ describe('sampleAugmentedSlice', () => {
     const s = sampleAugmentedSlice(vol, createRng(9), {
       maxRotationDeg: 0,
       maxShiftVox: 0,
-      maxNoiseVariance: 0,
+      maxNoiseSigma: 0,
       sliceIndex: 7,
     });
     expect(Array.from(s)).toEqual(Array.from(vol.data.subarray(7 * 32 * 28, 8 * 32 * 28)));
   });
 
-  it('adds zero-mean Gaussian noise with variance spread over U(0, max)', () => {
+  it('adds zero-mean Gaussian noise with σ spread over U(0, max) (batchgenerators semantics)', () => {
     const flat = makeVolume([64, 64, 4], () => 0.5);
     const rng = createRng(77);
-    const variances: number[] = [];
+    const sigmas: number[] = [];
     const out = new Float32Array(64 * 64);
     for (let i = 0; i < 200; i++) {
-      sampleAugmentedSlice(flat, rng, { maxRotationDeg: 0, maxShiftVox: 0, maxNoiseVariance: 0.1 }, out);
+      sampleAugmentedSlice(flat, rng, { maxRotationDeg: 0, maxShiftVox: 0, maxNoiseSigma: 0.1 }, out);
       let s = 0;
       let s2 = 0;
       for (const v of out) {
@@ -157,14 +157,14 @@ describe('sampleAugmentedSlice', () => {
         s2 += (v - 0.5) ** 2;
       }
       const mean = s / out.length;
-      variances.push(s2 / out.length - mean * mean);
+      sigmas.push(Math.sqrt(s2 / out.length - mean * mean));
       expect(Math.abs(mean)).toBeLessThan(0.02);
     }
-    const meanVar = variances.reduce((p, v) => p + v, 0) / variances.length;
-    expect(Math.max(...variances)).toBeLessThan(0.1 * 1.1);
-    expect(Math.min(...variances)).toBeLessThan(0.01);
+    const meanSigma = sigmas.reduce((p, v) => p + v, 0) / sigmas.length;
+    expect(Math.max(...sigmas)).toBeLessThan(0.1 * 1.05);
+    expect(Math.min(...sigmas)).toBeLessThan(0.01);
     // E[U(0, 0.1)] = 0.05; the sd of the mean of 200 draws is 0.1/sqrt(12·200) ≈ 0.002.
-    expect(Math.abs(meanVar - 0.05)).toBeLessThan(0.01);
+    expect(Math.abs(meanSigma - 0.05)).toBeLessThan(0.01);
   });
 
   it('rejects a slice index outside the volume', () => {

@@ -2,22 +2,30 @@ import type { Volume } from '@anet/contracts';
 import { AnetError } from '@anet/contracts';
 import type { Rng } from './rng';
 
-/** The paper's augmentation ranges (DESIGN.md §1, batchgenerators). */
+/** The paper's augmentation ranges (docs/method.md, batchgenerators). */
 export interface AugmentOptions {
   /** Rotation about each axis drawn from U(−max, max) degrees. */
   maxRotationDeg: number;
   /** Shift along each axis drawn from U(0, max) voxels (the paper's range, as stated). */
   maxShiftVox: number;
-  /** Noise variance drawn from U(0, max); noise is N(0, variance) added to every pixel. */
-  maxNoiseVariance: number;
+  /** Noise σ drawn from U(0, max); noise N(0, σ²) is added to every pixel (batchgenerators' semantics). */
+  maxNoiseSigma: number;
   /** Fixed axial slice index of the transformed volume; default: uniform over all slices. */
   sliceIndex?: number;
+  /** A pose drawn before (drawAugmentPose): used instead of drawing one, e.g. for the t2 slice of a paired sample. */
+  pose?: AugmentPose;
+}
+
+/** Where one augmented sample comes from: the rigid transform and the axial slice of its result. */
+export interface AugmentPose {
+  transform: RigidTransform;
+  sliceIndex: number;
 }
 
 export const DEFAULT_AUGMENT_OPTIONS: AugmentOptions = {
   maxRotationDeg: 15,
   maxShiftVox: 10,
-  maxNoiseVariance: 0.1,
+  maxNoiseSigma: 0.1,
 };
 
 /**
@@ -181,10 +189,27 @@ function edgeSample(
   return acc;
 }
 
+/** Draws the pose of one sample: the rigid transform, then the slice index (fixed by `sliceIndex` if given). */
+export function drawAugmentPose(
+  dims: [number, number, number],
+  rng: Rng,
+  opts: Partial<AugmentOptions> = {},
+): AugmentPose {
+  const o = { ...DEFAULT_AUGMENT_OPTIONS, ...opts };
+  const Z = dims[2];
+  const transform = randRigidTransform(dims, rng, o);
+  const drawn = Math.min(Z - 1, Math.floor(rng.next() * Z));
+  const sliceIndex = o.sliceIndex ?? drawn;
+  if (!Number.isInteger(sliceIndex) || sliceIndex < 0 || sliceIndex >= Z) {
+    throw new AnetError('VALIDATION_FAILED', `sliceIndex ${sliceIndex} outside 0..${Z - 1}`);
+  }
+  return { transform, sliceIndex };
+}
+
 /**
- * One training sample (DESIGN.md §1): a random rigid 3D transform of `vol` (rotation U(±maxRotationDeg)
+ * One training sample (docs/method.md): a random rigid 3D transform of `vol` (rotation U(±maxRotationDeg)
  * about each axis, shift U(0, maxShiftVox) per axis), one random axial slice of it (dims[0]×dims[1],
- * x fastest), plus N(0, σ²) noise with σ² ~ U(0, maxNoiseVariance). Draw order: transform, slice
+ * x fastest), plus N(0, σ²) noise with σ ~ U(0, maxNoiseSigma). Draw order: transform, slice
  * index, variance, then one normal per pixel — so a seeded Rng reproduces the sample exactly.
  */
 export function sampleAugmentedSlice(
@@ -194,15 +219,10 @@ export function sampleAugmentedSlice(
   out?: Float32Array,
 ): Float32Array {
   const o = { ...DEFAULT_AUGMENT_OPTIONS, ...opts };
-  const Z = vol.dims[2];
-  const transform = randRigidTransform(vol.dims, rng, o);
-  const drawn = Math.min(Z - 1, Math.floor(rng.next() * Z));
-  const sliceIndex = o.sliceIndex ?? drawn;
-  if (!Number.isInteger(sliceIndex) || sliceIndex < 0 || sliceIndex >= Z) {
-    throw new AnetError('VALIDATION_FAILED', `sliceIndex ${sliceIndex} outside 0..${Z - 1}`);
-  }
+  const { transform, sliceIndex } = o.pose ?? drawAugmentPose(vol.dims, rng, o);
   const dst = sampleTransformedSlice(vol, transform, sliceIndex, out);
-  const sigma = Math.sqrt(rng.uniform(0, o.maxNoiseVariance));
+  // As batchgenerators (the paper's library): its "noise_variance" draw is used as the normal's σ.
+  const sigma = rng.uniform(0, o.maxNoiseSigma);
   if (sigma > 0) {
     for (let k = 0; k < dst.length; k++) dst[k] += sigma * rng.normal();
   }

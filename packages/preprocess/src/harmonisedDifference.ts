@@ -62,35 +62,25 @@ export function smoothInPlane(vol: Volume, sigmaMm: number): Volume {
  * brighter enhancement. Needs an aligned pair (CONFIG_INVALID otherwise).
  */
 export function harmonisedDifference(pp: PreprocessedPair, opts: HarmonisedDifferenceOptions): Volume {
-  const c = pp.canonical;
-  if (!c.followup || !c.followupBrainMask) {
-    throw new AnetError('CONFIG_INVALID', 'the subtraction map needs an aligned pair (method.align = rigid)');
-  }
-  const { lo, hi } = pp.record.intensity;
-  const span = hi - lo || 1;
-  const fMatched = applyHistogramMatch(c.followup.data, pp.record.histogramMatch);
-  const b = c.baseline.data;
-  const n = b.length;
-  const inBrain = new Uint8Array(n);
-  const nb = new Float32Array(n);
-  const nf = new Float32Array(n);
+  const h = harmonisedScans(pp);
+  const nb = h.baseline.data;
+  const nf = h.followup.data;
+  const inBrain = h.brain.data;
+  const n = nb.length;
   const diff = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    inBrain[i] = c.baselineBrainMask.data[i]! > 0.5 || c.followupBrainMask.data[i]! > 0.5 ? 1 : 0;
-    nb[i] = (b[i]! - lo) / span;
-    nf[i] = (fMatched[i]! - lo) / span;
-    diff[i] = inBrain[i] ? nf[i]! - nb[i]! : 0;
-  }
-  let out: Volume = { ...c.baseline, data: diff };
+  for (let i = 0; i < n; i++) diff[i] = inBrain[i]! > 0.5 ? nf[i]! - nb[i]! : 0;
+  let out: Volume = { ...h.baseline, data: diff };
   if (opts.smoothMm > 0) {
     out = smoothInPlane(out, opts.smoothMm);
-    for (let i = 0; i < n; i++) if (!inBrain[i]) out.data[i] = 0;
+    for (let i = 0; i < n; i++) if (!(inBrain[i]! > 0.5)) out.data[i] = 0;
   }
   if (opts.enhancementQuantile > 0) {
     const weight = (img: Float32Array) => {
-      const vals = new Float32Array(inBrain.reduce((s, v) => s + v, 0));
+      let m = 0;
+      for (let i = 0; i < n; i++) if (inBrain[i]! > 0.5) m++;
+      const vals = new Float32Array(m);
       let k = 0;
-      for (let i = 0; i < n; i++) if (inBrain[i]) vals[k++] = img[i]!;
+      for (let i = 0; i < n; i++) if (inBrain[i]! > 0.5) vals[k++] = img[i]!;
       const [med, top] = percentiles(vals, [50, 100 * opts.enhancementQuantile]);
       const den = top! - med! || 1;
       return (i: number) => Math.min(1, Math.max(0, (img[i]! - med!) / den));
@@ -101,6 +91,37 @@ export function harmonisedDifference(pp: PreprocessedPair, opts: HarmonisedDiffe
     for (let i = 0; i < n; i++) d[i] = d[i]! > 0 ? d[i]! * wf(i) : d[i]! * wb(i);
   }
   return out;
+}
+
+/**
+ * Both scans of an aligned pair on the baseline's canonical grid at native resolution, in the same
+ * intensity units: the follow-up histogram-matched to the baseline with the pair's own table, both
+ * normalised with the baseline's percentiles ([0, 1] for the bulk of the brain); with the union of the
+ * two brain masks. Needs an aligned pair (CONFIG_INVALID otherwise).
+ */
+export function harmonisedScans(pp: PreprocessedPair): { baseline: Volume; followup: Volume; brain: Volume } {
+  const c = pp.canonical;
+  if (!c.followup || !c.followupBrainMask) {
+    throw new AnetError('CONFIG_INVALID', 'the subtraction map needs an aligned pair (method.align = rigid)');
+  }
+  const { lo, hi } = pp.record.intensity;
+  const span = hi - lo || 1;
+  const fMatched = applyHistogramMatch(c.followup.data, pp.record.histogramMatch);
+  const b = c.baseline.data;
+  const n = b.length;
+  const brain = new Float32Array(n);
+  const nb = new Float32Array(n);
+  const nf = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    brain[i] = c.baselineBrainMask.data[i]! > 0.5 || c.followupBrainMask.data[i]! > 0.5 ? 1 : 0;
+    nb[i] = (b[i]! - lo) / span;
+    nf[i] = (fMatched[i]! - lo) / span;
+  }
+  return {
+    baseline: { ...c.baseline, data: nb },
+    followup: { ...c.baseline, data: nf },
+    brain: { ...c.baseline, data: brain },
+  };
 }
 
 /** Normalised cross-correlation of two volumes over the voxels where `mask` > ½. */

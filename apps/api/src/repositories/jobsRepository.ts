@@ -16,6 +16,8 @@ export interface NewJob {
     baseline: { key: string; sha256: string };
     followup: { key: string; sha256: string };
     baselineMask?: { key: string; sha256: string };
+    baselineBrainMask?: { key: string; sha256: string };
+    followupBrainMask?: { key: string; sha256: string };
   };
 }
 
@@ -91,6 +93,10 @@ export function createJobsRepository(prisma: PrismaClient): JobsRepository {
             followupSha256: j.inputs.followup.sha256,
             maskKey: j.inputs.baselineMask?.key ?? null,
             maskSha256: j.inputs.baselineMask?.sha256 ?? null,
+            baselineBrainMaskKey: j.inputs.baselineBrainMask?.key ?? null,
+            baselineBrainMaskSha256: j.inputs.baselineBrainMask?.sha256 ?? null,
+            followupBrainMaskKey: j.inputs.followupBrainMask?.key ?? null,
+            followupBrainMaskSha256: j.inputs.followupBrainMask?.sha256 ?? null,
           },
         });
         await tx.jobEvent.create({ data: { jobId: job.id, from: null, to: 'queued' } });
@@ -169,6 +175,8 @@ export function createJobsRepository(prisma: PrismaClient): JobsRepository {
             baselineKey: '',
             followupKey: '',
             maskKey: null,
+            baselineBrainMaskKey: null,
+            followupBrainMaskKey: null,
             resultSummary: Prisma.DbNull,
             errorMessage: null,
           },

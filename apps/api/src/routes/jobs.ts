@@ -41,6 +41,10 @@ export function payloadHash(up: ReceivedUpload): string {
     baseline: up.inputs.baseline.sha256,
     followup: up.inputs.followup.sha256,
     baselineMask: up.inputs.baselineMask?.sha256 ?? null,
+    // Only present keys enter the document, so fingerprints of requests without brain masks
+    // (e.g. stored before they existed) stay the same.
+    ...(up.inputs.baselineBrainMask && { baselineBrainMask: up.inputs.baselineBrainMask.sha256 }),
+    ...(up.inputs.followupBrainMask && { followupBrainMask: up.inputs.followupBrainMask.sha256 }),
     options: canonical(up.options),
   };
   return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
@@ -63,7 +67,13 @@ export const jobsRoutes: FastifyPluginAsync<{
       schema: {
         tags: ['jobs'],
         summary:
-          'Submit a baseline/follow-up pair (multipart: baseline, followup, [baselineMask], [options JSON])',
+          'Submit a baseline/follow-up pair (multipart: baseline, followup, [baselineMask], [baselineBrainMask], [followupBrainMask], [options JSON])',
+        description:
+          'Files are NIfTI-1/2 (.nii or .nii.gz). `baselineMask` is the baseline enhancing-tumour mask; ' +
+          '`baselineBrainMask` / `followupBrainMask` are brain masks (0/1) that replace the computed ones. ' +
+          "Each mask must be on its own scan's grid (baselineMask and baselineBrainMask: the baseline's; " +
+          "followupBrainMask: the follow-up's): same dimensions and voxel-to-world affine (0.1 mm, 0.1 %), " +
+          'else 422 MASK_GRID_MISMATCH naming the part in `details.part`, before anything is stored.',
         consumes: ['multipart/form-data'],
         headers: z.object({ 'idempotency-key': z.string().min(1).max(IDEMPOTENCY_KEY_MAX).optional() }),
         response: {

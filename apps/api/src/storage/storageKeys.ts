@@ -2,7 +2,13 @@
  * S3 keys are derived from tenant id + job id only — never from file names or client references,
  * so no patient identifier can end up in a bucket listing.
  */
-export const INPUT_PARTS = ['baseline', 'followup', 'baselineMask'] as const;
+export const INPUT_PARTS = [
+  'baseline',
+  'followup',
+  'baselineMask',
+  'baselineBrainMask',
+  'followupBrainMask',
+] as const;
 export type InputPart = (typeof INPUT_PARTS)[number];
 
 export function jobPrefix(tenantId: string, jobId: string): string {

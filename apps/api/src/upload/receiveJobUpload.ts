@@ -10,6 +10,8 @@ import { INPUT_PARTS, inputKey, jobPrefix, type InputPart, type ObjectStore } fr
 export interface InputSummary {
   dims: number[];
   spacing?: number[];
+  /** Row-major 4×4 voxel→world affine. */
+  affine?: number[];
 }
 /** `push` may be async (gzip inflation off the event loop): it is awaited before the next chunk (backpressure). */
 export interface StreamingValidator {
@@ -25,9 +27,23 @@ export interface StoredInput {
   summary: InputSummary;
 }
 export interface ReceivedUpload {
-  inputs: { baseline: StoredInput; followup: StoredInput; baselineMask?: StoredInput };
+  inputs: {
+    baseline: StoredInput;
+    followup: StoredInput;
+    baselineMask?: StoredInput;
+    baselineBrainMask?: StoredInput;
+    followupBrainMask?: StoredInput;
+  };
   options: JobOptions;
 }
+
+/** Each mask part and the scan whose grid it must be on. */
+const MASK_SCANS = {
+  baselineMask: 'baseline',
+  baselineBrainMask: 'baseline',
+  followupBrainMask: 'followup',
+} as const satisfies Partial<Record<InputPart, 'baseline' | 'followup'>>;
+const MASK_PARTS = Object.keys(MASK_SCANS) as (keyof typeof MASK_SCANS)[];
 
 export interface ReceiveContext {
   store: ObjectStore;
@@ -50,7 +66,13 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
   let touched = false;
   try {
     const parts = req.parts({
-      limits: { fileSize: ctx.maxFileBytes, files: 3, fields: 4, parts: 8, fieldSize: 64 * 1024 },
+      limits: {
+        fileSize: ctx.maxFileBytes,
+        files: INPUT_PARTS.length,
+        fields: 4,
+        parts: INPUT_PARTS.length + 5,
+        fieldSize: 64 * 1024,
+      },
     });
     for await (const part of parts) {
       if (part.type === 'file') {
@@ -75,14 +97,23 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
     const f = inputs.followup.summary;
     // Headers are enough to refuse a pair that cannot be one head imaged twice, before 202.
     if (b.spacing && f.spacing)
-      checkStudyPair({ dims: b.dims, spacing: b.spacing }, { dims: f.dims, spacing: f.spacing });
-    const mask = inputs.baselineMask;
-    if (mask && !sameDims(mask.summary.dims, inputs.baseline.summary.dims))
-      throw new AnetError('MASK_GRID_MISMATCH', 'baselineMask must have the baseline scan’s dimensions', {
-        details: { maskDims: mask.summary.dims, baselineDims: inputs.baseline.summary.dims },
-      });
+      checkStudyPair(
+        { dims: b.dims, spacing: b.spacing, affine: b.affine },
+        { dims: f.dims, spacing: f.spacing, affine: f.affine },
+      );
+    const scans = { baseline: b, followup: f };
+    for (const part of MASK_PARTS) {
+      const mask = inputs[part];
+      if (mask) checkMaskGrid(part, mask.summary, MASK_SCANS[part], scans[MASK_SCANS[part]]);
+    }
     return {
-      inputs: { baseline: inputs.baseline, followup: inputs.followup, baselineMask: mask },
+      inputs: {
+        baseline: inputs.baseline,
+        followup: inputs.followup,
+        baselineMask: inputs.baselineMask,
+        baselineBrainMask: inputs.baselineBrainMask,
+        followupBrainMask: inputs.followupBrainMask,
+      },
       options: options ?? {},
     };
   } catch (err) {
@@ -169,6 +200,38 @@ function parseOptions(raw: string): JobOptions {
   });
 }
 
+/**
+ * A mask must lie on its own scan's grid: same dims and the same voxel→world affine, within the
+ * tolerance the pipeline's mask check uses (translation 0.1 mm, linear part 0.1 %), so a mask the
+ * worker would refuse is refused here, before 202. Headers without an affine are compared by dims.
+ */
+function checkMaskGrid(part: InputPart, mask: InputSummary, scanPart: InputPart, scan: InputSummary): void {
+  const details = { part, maskDims: mask.dims, scanDims: scan.dims };
+  if (!sameDims(mask.dims, scan.dims))
+    throw new AnetError(
+      'MASK_GRID_MISMATCH',
+      `${part}: the mask is ${mask.dims.join('×')} voxels, the ${scanPart} scan ${scan.dims.join('×')}: send the mask in its own scan's grid`,
+      { details },
+    );
+  if (mask.affine && scan.affine && !affinesAgree(mask.affine, scan.affine))
+    throw new AnetError(
+      'MASK_GRID_MISMATCH',
+      `${part}: the mask's voxel-to-world affine differs from the ${scanPart} scan's (another orientation or position): send the mask in its own scan's grid`,
+      { details },
+    );
+}
+
 function sameDims(a: number[], b: number[]): boolean {
   return a.length >= 3 && b.length >= 3 && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+}
+
+/** Row-major affines' first three rows: translation within `tolMm`, linear entries within 0.1 % (of max(1, |entry|)). */
+function affinesAgree(a: readonly number[], b: readonly number[], tolMm = 0.1): boolean {
+  if (a.length < 12 || b.length < 12) return false;
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++) {
+      const d = Math.abs(a[r * 4 + c] - b[r * 4 + c]);
+      if (!(c === 3 ? d <= tolMm : d <= 1e-3 * Math.max(1, Math.abs(a[r * 4 + c])))) return false;
+    }
+  return true;
 }

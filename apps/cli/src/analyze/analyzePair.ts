@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AnetError } from '@anet/contracts';
 import { runPipeline, type AnetConfig, type PipelineProgress, type PipelineResult } from '@anet/pipeline';
+import { prepareOutputDir, writeOutputDir } from '../output/safeOutputDir';
 
 export interface AnalyzePairArgs {
   baseline: string;
@@ -11,6 +12,8 @@ export interface AnalyzePairArgs {
   baselineBrainMask?: string;
   followupBrainMask?: string;
   out: string;
+  /** Replace `out` when it holds an earlier anet result (a folder anet did not make is never replaced). */
+  force?: boolean;
   config: AnetConfig;
   signal?: AbortSignal;
   onProgress?(p: PipelineProgress): void;
@@ -31,10 +34,13 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
 }
 
 /**
- * Runs the whole pipeline on two files and writes every artifact into `out`. Artifacts land in a
- * temporary sibling folder that is renamed into place at the end, so `out` never holds half a result.
+ * Runs the whole pipeline on two files and writes every artifact into `out`. `out` must be new or empty,
+ * or an earlier anet result with `force` (checked before the pipeline runs; see output/safeOutputDir).
+ * Artifacts land in a temporary sibling folder that is swapped into place at the end, so `out` never
+ * holds half a result.
  */
 export async function analyzePair(args: AnalyzePairArgs): Promise<PipelineResult> {
+  const target = await prepareOutputDir(args.out, { kind: 'analyze', force: args.force });
   const optional = (file: string | undefined, what: string) =>
     file ? readInput(file, what) : Promise.resolve(undefined);
   const [baseline, followup, baselineMask, baselineBrainMask, followupBrainMask] = await Promise.all([
@@ -64,13 +70,8 @@ export async function analyzePair(args: AnalyzePairArgs): Promise<PipelineResult
     args.config,
     { signal: args.signal, onProgress: args.onProgress },
   );
-  const out = path.resolve(args.out);
-  const tmp = `${out}.partial-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  for (const a of result.artifacts) await writeFile(path.join(tmp, a.name), a.bytes);
-  await rm(out, { recursive: true, force: true });
-  await mkdir(path.dirname(out), { recursive: true });
-  await rename(tmp, out);
+  await writeOutputDir(target, async (dir) => {
+    for (const a of result.artifacts) await writeFile(path.join(dir, a.name), a.bytes);
+  });
   return result;
 }

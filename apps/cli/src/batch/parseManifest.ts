@@ -10,6 +10,9 @@ export interface ManifestRow {
   followup: string;
   baselineMask?: string;
   baselineVolumeMl?: number;
+  /** Brain masks, each in its own scan's grid (the service computes them when absent). */
+  baselineBrainMask?: string;
+  followupBrainMask?: string;
   /** sha256 (hex) of the row's fields as written: identifies the row across runs. */
   rowHash: string;
 }
@@ -20,12 +23,21 @@ export interface ManifestProblem {
   message: string;
 }
 
-const COLUMNS = ['ref', 'baseline', 'followup', 'baseline_mask', 'baseline_volume_ml'] as const;
+// New columns go last, so header-less manifests written for fewer columns keep their meaning.
+const COLUMNS = [
+  'ref',
+  'baseline',
+  'followup',
+  'baseline_mask',
+  'baseline_volume_ml',
+  'baseline_brain_mask',
+  'followup_brain_mask',
+] as const;
 
 /**
- * Parses `ref,baseline,followup[,baseline_mask][,baseline_volume_ml]` (header row optional, `#` comments
- * and blank lines skipped, RFC 4180 quoting for paths with commas). A bad row becomes a problem with its
- * line number; the other rows are still returned.
+ * Parses `ref,baseline,followup[,baseline_mask][,baseline_volume_ml][,baseline_brain_mask][,followup_brain_mask]`
+ * (header row optional, `#` comments and blank lines skipped, RFC 4180 quoting for paths with commas). A bad
+ * row becomes a problem with its line number; the other rows are still returned.
  */
 export function parseManifest(
   text: string,
@@ -112,6 +124,8 @@ function parseRow(
   const followup = get('followup');
   const mask = get('baseline_mask');
   const ml = get('baseline_volume_ml');
+  const baselineBrainMask = get('baseline_brain_mask');
+  const followupBrainMask = get('followup_brain_mask');
   // Refs name output folders: '.' and '..' would escape --out.
   if (!ref || !ClientReferenceSchema.safeParse(ref).success || /^\.+$/.test(ref)) {
     return {
@@ -148,8 +162,23 @@ function parseRow(
     followup: abs(followup),
     baselineMask: mask === undefined ? undefined : abs(mask),
     baselineVolumeMl,
+    baselineBrainMask: baselineBrainMask === undefined ? undefined : abs(baselineBrainMask),
+    followupBrainMask: followupBrainMask === undefined ? undefined : abs(followupBrainMask),
+    // Brain masks enter the hash only when given, so rows without them keep the hash (and the
+    // resume state) they had before those columns existed.
     rowHash: createHash('sha256')
-      .update(JSON.stringify([ref, baseline, followup, mask ?? '', ml ?? '']))
+      .update(
+        JSON.stringify([
+          ref,
+          baseline,
+          followup,
+          mask ?? '',
+          ml ?? '',
+          ...(baselineBrainMask || followupBrainMask
+            ? [baselineBrainMask ?? '', followupBrainMask ?? '']
+            : []),
+        ]),
+      )
       .digest('hex'),
   };
 }

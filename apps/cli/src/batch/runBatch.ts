@@ -204,11 +204,17 @@ async function submitRow(
     };
     const baseline = await get('baseline', row.baseline);
     const followup = await get('followup', row.followup);
-    const baselineMask = row.baselineMask ? await get('baseline_mask', row.baselineMask) : undefined;
+    const optional = (label: string, path: string | undefined) =>
+      path ? get(label, path) : Promise.resolve(undefined);
+    const baselineMask = await optional('baseline_mask', row.baselineMask);
+    const baselineBrainMask = await optional('baseline_brain_mask', row.baselineBrainMask);
+    const followupBrainMask = await optional('followup_brain_mask', row.followupBrainMask);
     return await client.submitJob({
       baseline,
       followup,
       baselineMask,
+      baselineBrainMask,
+      followupBrainMask,
       idempotencyKey,
       signal,
       options: {

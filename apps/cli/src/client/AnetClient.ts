@@ -54,6 +54,9 @@ export interface SubmitJobInput {
   baseline: string;
   followup: string;
   baselineMask?: string;
+  /** Brain masks (0/1 NIfTI), each in its own scan's grid; the service computes them when absent. */
+  baselineBrainMask?: string;
+  followupBrainMask?: string;
   options?: JobOptions;
   /** Makes retries (and re-runs) safe; generated when absent so a retried POST never duplicates a job. */
   idempotencyKey?: string;
@@ -135,6 +138,8 @@ export class AnetClient {
     if (input.options) parts.push({ name: 'options', value: JSON.stringify(input.options) });
     parts.push({ name: 'baseline', path: input.baseline }, { name: 'followup', path: input.followup });
     if (input.baselineMask) parts.push({ name: 'baselineMask', path: input.baselineMask });
+    if (input.baselineBrainMask) parts.push({ name: 'baselineBrainMask', path: input.baselineBrainMask });
+    if (input.followupBrainMask) parts.push({ name: 'followupBrainMask', path: input.followupBrainMask });
     const upload = await multipartBody(parts);
     const res = await this.#request('POST', '/v1/jobs', {
       upload,

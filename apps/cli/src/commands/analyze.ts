@@ -14,6 +14,7 @@ interface AnalyzeOptions {
   baselineVolumeMl?: number;
   profile: string;
   out: string;
+  force?: boolean;
   seed?: number;
   epochs?: number;
   set?: string[];
@@ -87,7 +88,12 @@ export function register(program: Command): void {
     .addOption(
       new Option('--profile <name>', 'configuration profile').choices([...TRAIN_PROFILES]).default('cpu'),
     )
-    .option('--out <dir>', 'output folder (replaced atomically)', 'anet-out')
+    .option(
+      '--out <dir>',
+      'output folder: new or empty (a non-empty folder anet did not make is refused); written atomically',
+      'anet-out',
+    )
+    .option('--force', 'replace --out if it holds an earlier anet result (never a folder anet did not make)')
     .option('--seed <n>', 'random seed (weights, augmentation)', parseNumber('int'))
     .option('--epochs <n>', 'override the profile’s number of epochs', parseNumber('int', 1))
     .option(
@@ -107,7 +113,7 @@ export function register(program: Command): void {
     .option('--json', 'JSON-lines progress and a JSON summary on stdout')
     .addHelpText(
       'after',
-      '\nExit codes: 0 success, 2 usage, 3 bad input (unreadable/invalid NIfTI, mismatched mask), 1 internal failure.\nResearch software, not a medical device.',
+      '\nExit codes: 0 success, 2 usage (also: --out is not empty and not an anet result, or is one and --force is missing), 3 bad input (unreadable/invalid NIfTI, mismatched mask), 1 internal failure.\nResearch software, not a medical device.',
     )
     .action(
       runAction(async (opts: AnalyzeOptions) => {
@@ -127,6 +133,7 @@ export function register(program: Command): void {
             baselineBrainMask: opts.baselineBrainMask,
             followupBrainMask: opts.followupBrainMask,
             out: opts.out,
+            force: opts.force,
             config,
             signal: ac.signal,
             onProgress: (p) => bar.update(p),

@@ -20,7 +20,8 @@ export function register(program: Command): void {
     program
       .command('batch')
       .description(
-        'submit every row of a CSV manifest (ref,baseline,followup[,baseline_mask][,baseline_volume_ml]), ' +
+        'submit every row of a CSV manifest (ref,baseline,followup[,baseline_mask][,baseline_volume_ml]' +
+          '[,baseline_brain_mask][,followup_brain_mask]), ' +
           'fetch results into OUT/<ref>/ and write OUT/summary.csv; re-run the same command to resume',
       )
       .argument('<manifest>', 'CSV manifest; paths are relative to its folder')

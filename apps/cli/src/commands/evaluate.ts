@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { TRAIN_PROFILES } from '@anet/contracts';
@@ -9,12 +9,14 @@ import { discoverCohort } from '../evaluate/discoverCohort';
 import { evaluateCohortPair, type CohortPairResult } from '../evaluate/evaluateCohortPair';
 import { progressModeFor } from '../output/ProgressReporter';
 import { runAction } from '../output/runAction';
+import { openResumableOutputDir } from '../output/safeOutputDir';
 import { configOverrides, parseNumber, parseSetting } from './analyze';
 
 interface EvaluateOptions {
   cohort: string;
   profile: string;
   out: string;
+  force?: boolean;
   seed?: number;
   epochs?: number;
   swap: string[];
@@ -34,8 +36,12 @@ export function register(program: Command): void {
     )
     .option(
       '--out <dir>',
-      'results folder (one subfolder per pair, table.txt, summary.json, roc.png)',
+      'results folder (one subfolder per pair, table.txt, summary.json, roc.png): new, empty, or an earlier anet evaluation (resumed)',
       'anet-evaluation',
+    )
+    .option(
+      '--force',
+      'start afresh: replace --out if it holds an earlier anet result (never a folder anet did not make)',
     )
     .option('--seed <n>', 'random seed', parseNumber('int'))
     .option('--epochs <n>', 'override the profile’s number of epochs', parseNumber('int', 1))
@@ -58,7 +64,7 @@ export function register(program: Command): void {
       runAction(async (opts: EvaluateOptions) => {
         const pairs = await discoverCohort(opts.cohort, opts.swap);
         const config = resolveConfig(opts.profile, configOverrides(opts));
-        await mkdir(opts.out, { recursive: true });
+        await openResumableOutputDir(opts.out, { kind: 'evaluate', force: opts.force });
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const results: CohortPairResult[] = [];
         try {

@@ -11,6 +11,8 @@ interface SubmitOptions extends CommonOptions {
   baseline: string;
   followup: string;
   baselineMask?: string;
+  baselineBrainMask?: string;
+  followupBrainMask?: string;
   baselineVolumeMl?: string;
   profile?: string;
   ref?: string;
@@ -32,6 +34,14 @@ export function register(program: Command): void {
       .requiredOption('--baseline <path>', 'baseline T1ce: .nii/.nii.gz file or DICOM folder')
       .requiredOption('--followup <path>', 'follow-up T1ce: .nii/.nii.gz file or DICOM folder')
       .option('--baseline-mask <path>', 'baseline enhancing-tumour mask (.nii/.nii.gz, baseline grid)')
+      .option(
+        '--baseline-brain-mask <path>',
+        'brain mask of the baseline in its own grid (0/1); without it the service computes one',
+      )
+      .option(
+        '--followup-brain-mask <path>',
+        'brain mask of the follow-up in its own grid (0/1); without it the service computes one',
+      )
       .option('--baseline-volume-ml <ml>', 'baseline enhancing-tumour volume in mL (when no mask)')
       .addOption(new Option('--profile <profile>', 'training profile').choices(['paper', 'cpu', 'smoke']))
       .option('--ref <pseudonym>', 'your pseudonymous reference [A-Za-z0-9._-]{1,64}; never a patient name')
@@ -74,9 +84,11 @@ export function register(program: Command): void {
         };
         const baseline = await resolve('baseline', opts.baseline);
         const followup = await resolve('followup', opts.followup);
-        const baselineMask = opts.baselineMask
-          ? await resolve('baseline mask', opts.baselineMask)
-          : undefined;
+        const optional = (label: string, path: string | undefined) =>
+          path ? resolve(label, path) : Promise.resolve(undefined);
+        const baselineMask = await optional('baseline mask', opts.baselineMask);
+        const baselineBrainMask = await optional('baseline brain mask', opts.baselineBrainMask);
+        const followupBrainMask = await optional('follow-up brain mask', opts.followupBrainMask);
         const usedSeries = new Set(inputs.map((i) => i.dicom?.chosen.seriesUid));
         const missing = (opts.series ?? []).filter((uid) => !usedSeries.has(uid));
         if (missing.length > 0)
@@ -85,6 +97,8 @@ export function register(program: Command): void {
           baseline,
           followup,
           baselineMask,
+          baselineBrainMask,
+          followupBrainMask,
           options,
           idempotencyKey: opts.idempotencyKey,
           signal: controller.signal,

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readNiftiFile, writeNifti } from '@anet/nifti';
 import { evaluateAgainstMasks, type AnetConfig, type PipelineProgress } from '@anet/pipeline';
-import type { PairEvaluation } from '@anet/analysis';
+import { evaluatePair, type PairEvaluation } from '@anet/analysis';
+import type { Report } from '@anet/contracts';
 import { analyzePair } from '../analyze/analyzePair';
 import type { CohortPair } from './discoverCohort';
 
@@ -52,6 +53,7 @@ export async function evaluateCohortPair(
       followup: pair.followup,
       baselineMask: pair.baselineMask,
       out: dir,
+      force: true, // redo a pair analysed with another configuration (only ever replaces anet's own folder)
       config,
       signal: hooks.signal,
       onProgress: hooks.onProgress,
@@ -64,15 +66,38 @@ export async function evaluateCohortPair(
     readNiftiFile(pair.baselineMask),
     readNiftiFile(pair.followupMask),
   ]);
+  const report = await readJson<Report>(path.join(dir, 'report.json'));
+  const mr = report?.classes.modifiedRano;
   const run = await evaluateAgainstMasks(
     map,
     { baseline, followup, baselineMask, followupMask },
     config.analysis,
+    {
+      // Score the class the pipeline reported (its region, scans and settings), not a recount.
+      predicted:
+        report && mr
+          ? { class: mr.class, percentChange: mr.percentChange, changeMl: report.volumes.changeMl }
+          : undefined,
+    },
   );
   await writeFile(
     path.join(dir, 'followup_mask_in_baseline.nii.gz'),
     writeNifti(run.followupMaskInBaseline, { datatype: 'uint8', like: baseline.meta }),
   );
+  // Component maps (e.g. the network's own map beside a combination): AUCs of each, same ground truth.
+  const components: Record<string, { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }> = {};
+  for (const a of report?.artifacts ?? []) {
+    const m = /^component_(\w+)_map\.nii\.gz$/.exec(a.name);
+    if (!m) continue;
+    const e = evaluatePair({
+      map: await readNiftiFile(path.join(dir, a.name)),
+      baselineMask,
+      followupMaskInBaseline: run.followupMaskInBaseline,
+      rocPoints: 2,
+    });
+    components[m[1]!] = { aucGrowth: e.aucGrowth, aucReduction: e.aucReduction, aucMicro: e.aucMicro };
+  }
+  if (Object.keys(components).length) run.evaluation.components = components;
   // Typed arrays (ROC curves) as plain arrays so that a resumed run reads them back as such.
   const plain = (_k: string, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v);
   await writeFile(evalFile, JSON.stringify(run.evaluation, plain) + '\n');

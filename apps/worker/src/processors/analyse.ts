@@ -125,10 +125,13 @@ export default async function analyse(
   };
 
   try {
-    const [baseline, followup, baselineMask] = await Promise.all([
+    const optional = (key: string | null) => (key ? store.getBytes(key) : Promise.resolve(undefined));
+    const [baseline, followup, baselineMask, baselineBrainMask, followupBrainMask] = await Promise.all([
       store.getBytes(row.baselineKey),
       store.getBytes(row.followupKey),
-      row.maskKey ? store.getBytes(row.maskKey) : Promise.resolve(undefined),
+      optional(row.maskKey),
+      optional(row.baselineBrainMaskKey),
+      optional(row.followupBrainMaskKey),
     ]);
     const options = JobOptionsSchema.parse(row.options ?? {});
     const pipelineConfig = resolveConfig(row.profile, { train: options.overrides ?? {} });
@@ -137,8 +140,17 @@ export default async function analyse(
         baseline,
         followup,
         baselineMask,
+        baselineBrainMask,
+        followupBrainMask,
         baselineVolumeMl: options.baselineVolumeMl,
-        names: { baseline: 'baseline', followup: 'followup', baselineMask: 'baselineMask' },
+        // The multipart part names: the report never carries the client's file names.
+        names: {
+          baseline: 'baseline',
+          followup: 'followup',
+          baselineMask: 'baselineMask',
+          baselineBrainMask: 'baselineBrainMask',
+          followupBrainMask: 'followupBrainMask',
+        },
       },
       pipelineConfig,
       {

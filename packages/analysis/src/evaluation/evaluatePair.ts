@@ -38,6 +38,11 @@ export interface EvaluatePairInput {
   config?: AnalysisConfig | AnalysisConfigInput;
   /** Points per stored ROC curve. */
   rocPoints?: number;
+  /**
+   * The class the analysed pipeline itself reported (report.json): it counted with its own region,
+   * scans and settings. Without it the class is recomputed from the map alone.
+   */
+  predicted?: { class: RanoClass; percentChange: number | null; changeMl: number };
 }
 
 export interface PairEvaluation {
@@ -49,6 +54,8 @@ export interface PairEvaluation {
   truth: { baselineMl: number; followupMl: number; percentChange: number | null; class: RanoClass };
   predicted: { class: RanoClass; percentChange: number | null; changeMl: number };
   roc: { growth: RocCurve; reduction: RocCurve; micro: RocCurve };
+  /** AUCs of the maps the result was made of (component_*_map artifacts), when the caller scored them. */
+  components?: Record<string, { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }>;
 }
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -142,7 +149,7 @@ export function evaluatePair(input: EvaluatePairInput): PairEvaluation {
     aucMicro: nullIfNaN(aucFromSorted(micro.pos, micro.neg)),
     positives: { growth: g.pos.length, reduction: r.pos.length, voxels: s.growth.labels.length },
     truth: { baselineMl, followupMl, percentChange: truth.percentChange, class: truth.class },
-    predicted: {
+    predicted: input.predicted ?? {
       class: analysis.modifiedRano.class,
       percentChange: analysis.modifiedRano.percentChange,
       changeMl: analysis.change.ml,

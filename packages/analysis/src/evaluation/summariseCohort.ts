@@ -9,6 +9,8 @@ export interface CohortSummary {
   aucReduction: number | null;
   aucMicro: number | null;
   rano: RanoMetrics;
+  /** Mean AUCs of each component map (component_*_map artifacts) over the pairs that have it. */
+  components: Record<string, { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }>;
 }
 
 const mean = (xs: Array<number | null>): number | null => {
@@ -19,7 +21,18 @@ const mean = (xs: Array<number | null>): number | null => {
 /** Cohort figures from per-pair evaluations: mean AUCs and the per-patient RANO agreement. */
 export function summariseCohort(pairs: Array<{ name: string; evaluation: PairEvaluation }>): CohortSummary {
   const ev = pairs.map((p) => p.evaluation);
+  const names = [...new Set(ev.flatMap((e) => Object.keys(e.components ?? {})))];
+  const components: CohortSummary['components'] = {};
+  for (const n of names) {
+    const c = ev.map((e) => e.components?.[n]).filter((x) => x !== undefined);
+    components[n] = {
+      aucGrowth: mean(c.map((x) => x.aucGrowth)),
+      aucReduction: mean(c.map((x) => x.aucReduction)),
+      aucMicro: mean(c.map((x) => x.aucMicro)),
+    };
+  }
   return {
+    components,
     pairs: pairs.length,
     aucGrowth: mean(ev.map((e) => e.aucGrowth)),
     aucReduction: mean(ev.map((e) => e.aucReduction)),
@@ -68,11 +81,16 @@ export function formatCohortTable(pairs: Array<{ name: string; evaluation: PairE
       .join('  ')
       .trimEnd();
   const acc = Number.isFinite(s.rano.accuracy) ? s.rano.accuracy.toFixed(3) : 'n/a';
+  const comps = Object.entries(s.components).map(
+    ([n, c]) =>
+      `component ${n} (mean of pairs): AUC growth ${f3(c.aucGrowth)}, reduction ${f3(c.aucReduction)}, micro ${f3(c.aucMicro)}`,
+  );
   return [
     line(head),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
+    ...comps,
     `RANO sensitivity=${s.rano.sensitivity.toFixed(3)} specificity=${s.rano.specificity.toFixed(3)} (one-vs-rest, micro-averaged, n=${s.rano.n})`,
     `AUC_growth=${f3(s.aucGrowth)} AUC_reduction=${f3(s.aucReduction)} AUC_micro=${f3(s.aucMicro)} RANO_acc=${acc}`,
   ].join('\n');

@@ -29,7 +29,8 @@ export function buildCritic(cfg: Pick<TrainConfig, 'critic'>, rng: Rng): Critic 
   registerAvgPoolGradGradient();
   const pb = new ParamBuilder(rng);
   const stages: CriticSpec['stages'] = [];
-  let cin = 1;
+  // A conditional critic reads (t1, x) stacked as two channels.
+  let cin = cfg.critic.conditional ? 2 : 1;
   widths.forEach((c, s) => {
     const convs: Array<[number, number]> = [];
     for (let k = 0; k < convsPerStage[s]; k++) {

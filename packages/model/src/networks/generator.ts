@@ -70,8 +70,11 @@ export function buildGenerator(cfg: Pick<TrainConfig, 'generator'>, rng: Rng): G
       blocks: [convBn(`dec${i}.0`, 2 * widths[i], widths[i]), convBn(`dec${i}.1`, widths[i], widths[i])],
     };
   }
-  // Small init of the output layer: the map starts near 0 (fake ≈ t1).
-  const outW = pb.heNormal('out.w', [1, 1, widths[0], 1], widths[0] * 100);
+  // Small (or zero) init of the output layer: the map starts near (or at) 0, fake ≈ t1.
+  const outW =
+    cfg.generator.mapInit === 'zero'
+      ? pb.constant('out.w', [1, 1, widths[0], 1], 0)
+      : pb.heNormal('out.w', [1, 1, widths[0], 1], widths[0] * 100);
   const outB = pb.constant('out.b', [1], 0);
   return { spec: { levels, widths, enc, dec, outW, outB }, params: pb.build(), stats: sb.build() };
 }
