@@ -3,7 +3,7 @@
  *  1. analyseMap (ternary + 26-connected components + volumes + classes) on a 256×256×128 map — target ≤ 0.3 s —
  *     beside the same steps with scipy.ndimage.label in Debian's python (same volume, same process tree).
  *  2. On the real TCIA pairs (if /work/shared/data is present): the two reference baselines with the evaluation
- *     protocol — rigid registration (elastix, MI, 6 DOF) + intensity subtraction, and subtraction without
+ *     protocol — rigid registration (registerRigid: elastix in WebAssembly, MI, 6 DOF) + intensity subtraction, and subtraction without
  *     registration — and bench/registered-pair01.png showing one registered pair with its ground truth.
  *   npx tsx bench/analysis.bench.ts [--no-pairs] [--pairs=01,05]
  */
@@ -13,15 +13,13 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Volume } from '@anet/contracts';
 import { readNifti } from '@anet/nifti';
+import { registerRigid, resampleWorld } from '@anet/preprocess';
 import {
   analyseMap,
-  carryMask,
-  elastixAvailable,
   evaluatePair,
   formatCohortTable,
   pairScores,
   pooledAuc,
-  registerRigid,
   renderOverlayMontage,
   renderRocCurve,
   type PairEvaluation,
@@ -157,7 +155,6 @@ function robustScaled(v: Volume): Float32Array {
 
 async function benchPairs(): Promise<string[]> {
   if (!existsSync(DATA)) return ['real pairs: /work/shared/data not present, skipped'];
-  if (!(await elastixAvailable())) return ['real pairs: elastix not installed, skipped'];
   const load = (p: string, n: string): Volume => readNifti(readFileSync(join(DATA, p, n)));
   const registeredRows: Array<{ name: string; evaluation: PairEvaluation }> = [];
   const rawRows: Array<{ name: string; evaluation: PairEvaluation }> = [];
@@ -178,8 +175,12 @@ async function benchPairs(): Promise<string[]> {
     const baselineMask = load(pair, 'baseline_mask.nii.gz');
     const followupMask = load(pair, 'followup_mask.nii.gz');
     const t0 = performance.now();
-    const { transform, registered } = await registerRigid(baseline, followup);
-    const carried = await carryMask(followupMask, transform);
+    const transform = await registerRigid(baseline, followup);
+    const registered = resampleWorld(followup, baseline, { worldTransform: transform.matrix });
+    const carried = resampleWorld(followupMask, baseline, {
+      worldTransform: transform.matrix,
+      interpolation: 'nearest',
+    });
     const regMs = performance.now() - t0;
     const b = robustScaled(baseline);
     const regDiff = robustScaled(registered).map((v, i) => v - b[i]);
@@ -213,7 +214,7 @@ async function benchPairs(): Promise<string[]> {
       pooled[key].reduction.push(sc.reduction);
     }
     out.push(
-      `pair ${pair}: registration + mask carry ${(regMs / 1000).toFixed(1)} s, Euler params ${transform.parameters.map((p) => p.toFixed(3)).join(' ')}`,
+      `pair ${pair}: registration + mask carry ${(regMs / 1000).toFixed(1)} s, rotation ${transform.rotationDeg.map((p) => p.toFixed(2)).join('/')}°, translation ${transform.translationMm.map((p) => p.toFixed(2)).join('/')} mm`,
     );
     if (pair === '01') {
       const gt = Float32Array.from(

@@ -12,6 +12,7 @@ export { analyseMap, type AnalyseMapOptions, type AnalysisResult } from './analy
 export { reportVolumes } from './reportVolumes';
 export { renderOverlayMontage, type OverlayMontageOptions } from './render/renderOverlayMontage';
 export { renderSliceOverlays, type SliceOverlay } from './render/renderSliceOverlays';
+export { renderAlignmentQc, type AlignmentQcInput } from './render/renderAlignmentQc';
 export type { OverlayInput } from './render/montageLayout';
 export { selectSlices, slicesWithChange } from './render/selectSlices';
 export { axialView, type AxialView } from './render/axialView';

@@ -29,6 +29,7 @@ import {
 import { inferMap, selectBackend, trainGan, type LossHistory } from '@anet/model';
 import {
   analyseMap,
+  renderAlignmentQc,
   renderOverlayMontage,
   renderSliceOverlays,
   renderTrainingCurve,
@@ -138,15 +139,32 @@ function brainUnion(pp: PreprocessedPair): Volume {
   return { ...c.baselineBrainMask, data };
 }
 
-/** NCC inside the baseline brain of the follow-up as stored (world coordinates) and as aligned. */
-function alignmentQuality(pp: PreprocessedPair, followup: Volume): { nccBefore: number; nccAfter: number } {
+/**
+ * NCC inside the baseline brain of the follow-up as stored (world coordinates, no alignment) and as
+ * aligned, and the QC image that shows both over the baseline.
+ */
+function alignmentQc(
+  pp: PreprocessedPair,
+  followup: Volume,
+  t: { rotationDeg: number[]; translationMm: number[] },
+): { quality: { nccBefore: number; nccAfter: number }; png: Uint8Array } {
   const c = pp.canonical;
   const before = resampleWorld(followup, { dims: c.baseline.dims, affine: c.baseline.affine });
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
-  return {
+  const quality = {
     nccBefore: round(normalisedCrossCorrelation(c.baseline.data, before.data, c.baselineBrainMask.data)),
     nccAfter: round(normalisedCrossCorrelation(c.baseline.data, c.followup!.data, c.baselineBrainMask.data)),
   };
+  const png = renderAlignmentQc({
+    baseline: c.baseline,
+    before,
+    after: c.followup!,
+    brainMask: c.baselineBrainMask,
+    lines: [
+      `rotation ${Math.hypot(...t.rotationDeg).toFixed(1)} deg, translation ${Math.hypot(...t.translationMm).toFixed(1)} mm; NCC in the brain ${quality.nccBefore.toFixed(2)} -> ${quality.nccAfter.toFixed(2)}`,
+    ],
+  });
+  return { quality, png };
 }
 
 /** The subtraction where the network's map agrees with it in sign, else 0 (the network vetoes). */
@@ -222,7 +240,12 @@ export async function runPipeline(
     baselineBrainMask: brainB.mask,
     followupBrainMask: brainF.mask,
   });
-  if (alignment) alignment.quality = alignmentQuality(pp, followup);
+  let qcPng: Uint8Array | null = null;
+  if (alignment) {
+    const qc = alignmentQc(pp, followup, alignment);
+    alignment.quality = qc.quality;
+    qcPng = qc.png;
+  }
   const ganNeeded = method.map !== 'subtraction';
   throwIfAborted(hooks);
 
@@ -342,6 +365,7 @@ export async function runPipeline(
       bytes: new TextEncoder().encode(ternaryItkSnapLabels()),
     },
   ];
+  if (qcPng) artifacts.push({ name: 'alignment_qc.png', contentType: 'image/png', bytes: qcPng });
   for (const c of components) {
     artifacts.push({
       name: `component_${c.name}_map.nii.gz`,

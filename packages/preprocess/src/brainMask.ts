@@ -1,4 +1,5 @@
 import type { Volume } from '@anet/contracts';
+import { FAR, sqDistance1d, sqDistanceTransform } from './distance';
 import { gridAxisMap, invertAxisMap, resampleAxisAligned } from './resample';
 
 type Vec3 = [number, number, number];
@@ -112,6 +113,30 @@ function forEachFaceNeighbour(i: number, X: number, Y: number, Z: number, visit:
   if (y < Y - 1) visit(i + X);
   if (z > 0) visit(i - XY);
   if (z < Z - 1) visit(i + XY);
+}
+
+/** 6-connected components of a 0/1 mask: labels 1..count per voxel (0 outside) and each one's size. */
+function labelComponents(mask: Uint8Array, dims: Vec3): { label: Int32Array; sizes: number[] } {
+  const [X, Y, Z] = dims;
+  const label = new Int32Array(mask.length);
+  const queue = new Int32Array(mask.length);
+  const sizes = [0];
+  let tail = 0;
+  const visit = (j: number) => {
+    if (mask[j] && !label[j]) {
+      label[j] = sizes.length;
+      queue[tail++] = j;
+    }
+  };
+  for (let s = 0; s < mask.length; s++) {
+    if (!mask[s] || label[s]) continue;
+    let head = 0;
+    tail = 0;
+    visit(s);
+    while (head < tail) forEachFaceNeighbour(queue[head++], X, Y, Z, visit);
+    sizes.push(tail);
+  }
+  return { label, sizes };
 }
 
 /** Keeps the largest 6-connected component of a 0/1 mask (in place), returns its size. */
@@ -266,44 +291,6 @@ export function morph(mask: Uint8Array, dims: Vec3, radius: Vec3, op: 'erode' | 
   }
 }
 
-// "No feature": far beyond any squared distance in mm², small enough to keep 1e-4 precision.
-const FAR = 1e12;
-
-/** Felzenszwalb–Huttenlocher 1D squared distance transform: d[q] = min_p w·(q − p)² + f[p]. */
-function sqDistance1d(
-  f: Float64Array,
-  n: number,
-  w: number,
-  d: Float64Array,
-  v: Int32Array,
-  zz: Float64Array,
-) {
-  let k = 0;
-  v[0] = 0;
-  zz[0] = -Infinity;
-  zz[1] = Infinity;
-  for (let q = 1; q < n; q++) {
-    let p = v[k];
-    let s = (f[q] + w * q * q - (f[p] + w * p * p)) / (2 * w * (q - p));
-    // zz[0] = −∞ stops the pop at k = 0.
-    while (s <= zz[k]) {
-      k--;
-      p = v[k];
-      s = (f[q] + w * q * q - (f[p] + w * p * p)) / (2 * w * (q - p));
-    }
-    k++;
-    v[k] = q;
-    zz[k] = s;
-    zz[k + 1] = Infinity;
-  }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (zz[k + 1] < q) k++;
-    const p = v[k];
-    d[q] = w * (q - p) * (q - p) + f[p];
-  }
-}
-
 /**
  * Binary erosion or dilation of each axial slice with a disc of `radiusMm` (in-plane spacing honoured),
  * in place, via an exact 2D Euclidean distance transform: O(n) whatever the radius, round not blocky.
@@ -389,36 +376,287 @@ export function computeBrainMask(vol: Volume, opts: Partial<BrainMaskOptions> = 
   return computeBrainMaskAtResolution(vol, opts);
 }
 
-function computeBrainMaskAtResolution(vol: Volume, opts: Partial<BrainMaskOptions>): Volume {
-  const openMm = opts.openingRadiusMm ?? 7;
-  const closeMm = opts.closingRadiusMm ?? 5;
-  const dims = vol.dims;
-  // Radii at most 6 % of the in-plane field of view: a field of view only a few cm wide (a phantom, or
-  // a header whose spacing was lost) would otherwise be eroded away entirely.
-  const sp: Vec3 = [vol.spacing[0] || 1, vol.spacing[1] || 1, vol.spacing[2] || 1];
-  const cap = Math.max(1.5 * Math.max(sp[0], sp[1]), 0.06 * Math.min(dims[0] * sp[0], dims[1] * sp[1]));
-  const disc = (m: Uint8Array, mm: number, op: 'erode' | 'dilate') =>
-    morphDisc(m, dims, sp, Math.min(cap, mm), op);
-  const t = liThreshold(vol.data);
-  const fg = new Uint8Array(vol.data.length);
-  for (let i = 0; i < fg.length; i++) fg[i] = vol.data[i] > t ? 1 : 0;
-  const m = fg.slice();
-  disc(m, openMm, 'erode');
-  if (keepLargestComponent(m, dims) === 0) {
-    // Erosion removed everything (a small or thin object): fall back to the plain foreground.
-    m.set(fg);
-    keepLargestComponent(m, dims);
-  } else {
-    disc(m, openMm, 'dilate');
+// Development hook (removed before merge).
+export const brainMaskDebug: { hook?: (stage: string, m: Uint8Array, vol: Volume) => void; log?: (s: string) => void } = {};
+
+/** Fills the 4-connected background holes of each axial slice whose area is at most `maxVoxels`. */
+function fillSmallHolesPerSlice(mask: Uint8Array, dims: Vec3, maxVoxels: number): void {
+  const [X, Y, Z] = dims;
+  const XY = X * Y;
+  const seen = new Uint8Array(XY);
+  const queue = new Int32Array(XY);
+  for (let z = 0; z < Z; z++) {
+    const m = mask.subarray(z * XY, (z + 1) * XY);
+    seen.fill(0);
+    for (let s0 = 0; s0 < XY; s0++) {
+      if (m[s0] || seen[s0]) continue;
+      let head = 0;
+      let tail = 0;
+      let border = false;
+      queue[tail++] = s0;
+      seen[s0] = 1;
+      while (head < tail) {
+        const i = queue[head++];
+        const y = (i / X) | 0;
+        const x = i - y * X;
+        if (x === 0 || y === 0 || x === X - 1 || y === Y - 1) border = true;
+        if (x > 0 && !m[i - 1] && !seen[i - 1]) ((seen[i - 1] = 1), (queue[tail++] = i - 1));
+        if (x < X - 1 && !m[i + 1] && !seen[i + 1]) ((seen[i + 1] = 1), (queue[tail++] = i + 1));
+        if (y > 0 && !m[i - X] && !seen[i - X]) ((seen[i - X] = 1), (queue[tail++] = i - X));
+        if (y < Y - 1 && !m[i + X] && !seen[i + X]) ((seen[i + X] = 1), (queue[tail++] = i + X));
+      }
+      if (!border && tail <= maxVoxels) for (let k = 0; k < tail; k++) m[queue[k]] = 1;
+    }
   }
-  disc(m, closeMm, 'dilate');
-  disc(m, closeMm, 'erode');
-  dropSmallIslandsPerSlice(m, dims, 0.1);
-  fillHoles3d(m, dims);
-  fillHolesPerSlice(m, dims);
-  const data = new Float32Array(m.length);
-  for (let i = 0; i < m.length; i++) data[i] = m[i];
-  return { ...vol, data };
+}
+
+/**
+ * Geodesic growth: the voxels of `allowed` whose distance from `seed` along paths inside `allowed`
+ * (8-connected in-plane, 6 through-plane, steps weighted by `spacing`) is at most `budgetMm`.
+ * Exact Dijkstra with one FIFO per step length (few distinct weights keep each FIFO sorted).
+ */
+function geodesicGrow(seed: Uint8Array, allowed: Uint8Array, dims: Vec3, spacing: Vec3, budgetMm: number): Uint8Array {
+  const [X, Y, Z] = dims;
+  const XY = X * Y;
+  const n = seed.length;
+  const dist = new Float32Array(n).fill(Infinity);
+  const w = [spacing[0], spacing[1], Math.hypot(spacing[0], spacing[1]), spacing[2]];
+  const queues = w.map(() => new Int32Array(n));
+  const qd = w.map(() => new Float32Array(n));
+  const heads = [0, 0, 0, 0];
+  const tails = [0, 0, 0, 0];
+  // Seeds enter the first FIFO at distance 0 (all equal, so it stays sorted).
+  for (let i = 0; i < n; i++)
+    if (seed[i] && allowed[i]) {
+      dist[i] = 0;
+      queues[0][tails[0]] = i;
+      qd[0][tails[0]++] = 0;
+    }
+  const out = new Uint8Array(n);
+  const push = (j: number, d: number, k: number) => {
+    if (d <= budgetMm && allowed[j] && d < dist[j]) {
+      dist[j] = d;
+      queues[k][tails[k]] = j;
+      qd[k][tails[k]++] = d;
+    }
+  };
+  for (;;) {
+    let k = -1;
+    let best = Infinity;
+    for (let q = 0; q < 4; q++) if (heads[q] < tails[q] && qd[q][heads[q]] < best) ((best = qd[q][heads[q]]), (k = q));
+    if (k < 0) break;
+    const i = queues[k][heads[k]++];
+    if (best > dist[i] || out[i]) continue;
+    out[i] = 1;
+    const z = (i / XY) | 0;
+    const rem = i - z * XY;
+    const y = (rem / X) | 0;
+    const x = rem - y * X;
+    const xm = x > 0;
+    const xp = x < X - 1;
+    const ym = y > 0;
+    const yp = y < Y - 1;
+    if (xm) push(i - 1, best + w[0], 0);
+    if (xp) push(i + 1, best + w[0], 0);
+    if (ym) push(i - X, best + w[1], 1);
+    if (yp) push(i + X, best + w[1], 1);
+    if (xm && ym) push(i - 1 - X, best + w[2], 2);
+    if (xp && ym) push(i + 1 - X, best + w[2], 2);
+    if (xm && yp) push(i - 1 + X, best + w[2], 2);
+    if (xp && yp) push(i + 1 + X, best + w[2], 2);
+    if (z > 0) push(i - XY, best + w[3], 3);
+    if (z < Z - 1) push(i + XY, best + w[3], 3);
+  }
+  return out;
+}
+
+/** Erosion (distance to the background > r) or dilation (distance to the mask ≤ r) by an ellipsoid ball. */
+function morphBall(mask: Uint8Array, dims: Vec3, spacing: Vec3, radiusMm: number, op: 'erode' | 'dilate', axes3d: boolean): Uint8Array {
+  const d2 = sqDistanceTransform(mask, dims, spacing, op === 'erode' ? 0 : 1, false, axes3d);
+  const r2 = radiusMm * radiusMm;
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = op === 'erode' ? (d2[i] > r2 ? 1 : 0) : d2[i] <= r2 ? 1 : 0;
+  return out;
+}
+
+function quantile(values: Float32Array, n: number, q: number): number {
+  const a = values.subarray(0, n).sort();
+  return a[Math.min(n - 1, Math.max(0, Math.floor(q * (n - 1))))];
+}
+
+function computeBrainMaskAtResolution(vol: Volume, opts: Partial<BrainMaskOptions>): Volume {
+  const dims = vol.dims;
+  const [X, Y, Z] = dims;
+  const XY = X * Y;
+  const n = vol.data.length;
+  const v = vol.data;
+  const sp: Vec3 = [vol.spacing[0] || 1, vol.spacing[1] || 1, vol.spacing[2] || 1];
+  const dbg = (stage: string, m: Uint8Array) => brainMaskDebug.hook?.(stage, m, vol);
+  const toVolume = (m: Uint8Array): Volume => {
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = m[i];
+    return { ...vol, data };
+  };
+
+  // 1. Head: above Li's threshold, largest component, holes (skull, CSF) filled.
+  const li = liThreshold(v);
+  const head = new Uint8Array(n);
+  for (let i = 0; i < n; i++) head[i] = v[i] > li ? 1 : 0;
+  if (keepLargestComponent(head, dims) === 0) return toVolume(head);
+  fillHolesPerSlice(head, dims);
+  fillHoles3d(head, dims);
+  dbg('head', head);
+
+  // Head size: equivalent diameter of the largest axial cross-section; s scales the mm constants
+  // (1 for an adult head ~170 mm across, smaller for phantoms or headers with a lost spacing).
+  let maxArea = 0;
+  let headSlices = 0;
+  for (let z = 0; z < Z; z++) {
+    let a = 0;
+    for (let i = z * XY; i < (z + 1) * XY; i++) a += head[i];
+    if (a > 0) headSlices++;
+    maxArea = Math.max(maxArea, a);
+  }
+  const diam = 2 * Math.sqrt((maxArea * sp[0] * sp[1]) / Math.PI);
+  const s = Math.min(1, Math.max(0.1, diam / 170));
+  // Through-plane spacing: a head only a fraction of its width tall means the header's z spacing is
+  // wrong (thick slices labelled 1 mm); use a plausible one so that 3D distances stay meaningful.
+  let sz = sp[2];
+  if (Z > 1 && headSlices * sz < 0.45 * diam) sz = Math.max(sz, (0.75 * diam) / headSlices);
+  const spE: Vec3 = [sp[0], sp[1], sz];
+
+  // 2. Depth below the head surface (3D, mm).
+  const depth2 = sqDistanceTransform(head, dims, spE, 0, false, Z > 1);
+
+  // 3. Tissue reference: median of the deep head voxels above Li's threshold.
+  const deepMm = 25 * s;
+  const buf = new Float32Array(n);
+  let nb = 0;
+  for (let i = 0; i < n; i++) if (head[i] && depth2[i] > deepMm * deepMm && v[i] > li) buf[nb++] = v[i];
+  if (nb < 100) {
+    nb = 0;
+    for (let i = 0; i < n; i++) if (head[i] && v[i] > li) buf[nb++] = v[i];
+  }
+  const m = quantile(buf, nb, 0.5);
+  const lo1 = 0.6 * m;
+  const lo2 = Math.max(li, 0.3 * m);
+  const hi = 1.4 * m;
+  brainMaskDebug.log?.(`li ${li.toFixed(1)} m ${m.toFixed(1)} s ${s.toFixed(2)} sz ${sz.toFixed(2)} diam ${diam.toFixed(0)}`);
+
+  const dmin = 6 * s;
+  const dmin2 = dmin * dmin;
+  const rE = opts.openingRadiusMm ?? 6 * s;
+  const cap = Math.max(1.5 * Math.max(sp[0], sp[1]), 0.06 * Math.min(X * sp[0], Y * sp[1]));
+  const rErode = Math.min(cap, rE);
+
+  // 4. Core tissue band (no CSF, no fat), away from the head surface; noise pinholes filled.
+  const core = new Uint8Array(n);
+  for (let i = 0; i < n; i++) core[i] = head[i] && depth2[i] >= dmin2 && v[i] >= lo1 && v[i] <= hi ? 1 : 0;
+  fillSmallHolesPerSlice(core, dims, Math.ceil((Math.PI * (rErode / 2) ** 2) / (sp[0] * sp[1])));
+  const fatMm = Number(process.env.FAT ?? 0) * s;
+  if (fatMm > 0) {
+    const fat = new Uint8Array(n);
+    for (let i = 0; i < n; i++) fat[i] = head[i] && v[i] > hi ? 1 : 0;
+    const df = sqDistanceTransform(fat, dims, sp, 1, false, false);
+    for (let i = 0; i < n; i++) if (df[i] <= fatMm * fatMm) core[i] = 0;
+  }
+  dbg('core', core);
+  // 5. Seed: the core eroded (ellipsoid ball), largest component.
+  const seed = morphBall(core, dims, spE, rErode, 'erode', Z > 1);
+  if (keepLargestComponent(seed, dims) === 0) {
+    // Nothing survives the erosion (a tiny object): the core's largest component.
+    seed.set(core);
+    keepLargestComponent(seed, dims);
+  }
+  dbg('seed', seed);
+  // 6. Back to the brain: the core within the eroded seed's reach (an opening), then a geodesic growth
+  // into the wider band (CSF included) by a few mm.
+  const opened = morphBall(seed, dims, spE, rErode + Math.max(sp[0], sp[1]), 'dilate', Z > 1);
+  for (let i = 0; i < n; i++) opened[i] &= core[i];
+  keepLargestComponent(opened, dims);
+  dbg('opened', opened);
+  const wide = new Uint8Array(n);
+  for (let i = 0; i < n; i++) wide[i] = head[i] && depth2[i] >= dmin2 && v[i] >= lo2 ? 1 : 0;
+  const brain = geodesicGrow(opened, wide, dims, spE, (Number(process.env.GROW ?? 4)) * s);
+  for (let i = 0; i < n; i++) brain[i] |= opened[i];
+  dbg('grown', brain);
+  // 7. Closing (sulci, dark and bright regions at the surface), restricted to the deep head; holes filled.
+  const closeMm = Math.min(cap, opts.closingRadiusMm ?? 5 * s);
+  morphDisc(brain, dims, sp, closeMm, 'dilate');
+  morphDisc(brain, dims, sp, closeMm, 'erode');
+  for (let i = 0; i < n; i++) brain[i] &= head[i];
+  dbg('closed', brain);
+  // 8. Lesions at the brain surface (enhancing rim brighter than the band, necrosis darker than the core
+  // band): bays of the mask up to ~2·rescue wide, filled with anything but skull-dark or shallow voxels.
+  const rescueMm = 12 * s;
+  const bay = brain.slice();
+  morphDisc(bay, dims, sp, rescueMm, 'dilate');
+  morphDisc(bay, dims, sp, rescueMm, 'erode');
+  for (let i = 0; i < n; i++) if (bay[i] && !brain[i] && head[i] && depth2[i] >= dmin2 && v[i] >= lo2) brain[i] = 1;
+  dbg('rescued', brain);
+  // 9. Enhancing lesions at the surface: bright clusters (≥ 0.2 mL) mostly inside the mask, and what
+  // lies within a few mm of them in-plane (not skull-dark, not shallow), so that a tumour touching the
+  // skull is kept whole.
+  {
+    const near = brain.slice();
+    morphDisc(near, dims, sp, 3 * s, 'dilate');
+    const bright = new Uint8Array(n);
+    for (let i = 0; i < n; i++) bright[i] = near[i] && head[i] && v[i] > hi ? 1 : 0;
+    const { label, sizes } = labelComponents(bright, dims);
+    const inside = new Float64Array(sizes.length);
+    for (let i = 0; i < n; i++) if (label[i] && brain[i]) inside[label[i]]++;
+    const minVox = (200 * s * s * s) / (sp[0] * sp[1] * sp[2]);
+    const lesion = new Uint8Array(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const l = label[i];
+      if (l && sizes[l] >= minVox && inside[l] >= 0.5 * sizes[l]) {
+        lesion[i] = 1;
+        any = true;
+      }
+    }
+    if (any) {
+      dbg('lesion', lesion);
+      morphDisc(lesion, dims, sp, 6 * s, 'dilate');
+      const d3 = (0.5 * dmin) ** 2;
+      for (let i = 0; i < n; i++) if (lesion[i] && head[i] && depth2[i] >= d3 && v[i] >= lo2) brain[i] = 1;
+    }
+  }
+  if (brainMaskDebug.log) {
+    // ring statistics of each slice's 2D components
+    const ring = brain.slice();
+    morphDisc(ring, dims, sp, 3 * s, 'dilate');
+    const lab = new Int32Array(n);
+    for (let z = 0; z < Z; z++) {
+      const sl = brain.slice(z * XY, (z + 1) * XY);
+      const { label, sizes } = labelComponents(sl, [X, Y, 1]);
+      // assign each ring pixel to nearest comp by dilation per component: approximate with 3mm search
+      const stats = sizes.map(() => [0, 0, 0, 0]);
+      const r = Math.ceil((3 * s) / sp[0]);
+      for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) {
+        const i = x + X * y;
+        if (sl[i] || !ring[z * XY + i]) continue;
+        let l = 0;
+        for (let dy = -r; dy <= r && !l; dy++) for (let dx = -r; dx <= r && !l; dx++) {
+          const xx = x + dx, yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < X && yy < Y && label[xx + X * yy]) l = label[xx + X * yy];
+        }
+        if (!l) continue;
+        const val = v[z * XY + i];
+        stats[l][0]++;
+        if (val < lo1) stats[l][1]++;
+        else if (val > hi) stats[l][2]++;
+        else stats[l][3]++;
+      }
+      const parts = sizes.map((sz, l) => sz > 30 ? `${sz}:d${(stats[l][1] / stats[l][0]).toFixed(2)}b${(stats[l][2] / stats[l][0]).toFixed(2)}` : '').filter((x) => x);
+      brainMaskDebug.log(`z${z} ${parts.join(' ')}`);
+    }
+    void lab;
+  }
+  dropSmallIslandsPerSlice(brain, dims, 0.1);
+  fillHoles3d(brain, dims);
+  fillHolesPerSlice(brain, dims);
+  return toVolume(brain);
 }
 
 /** Skull-strip: voxel-wise product with a 0/1 mask. */

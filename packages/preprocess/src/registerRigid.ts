@@ -18,6 +18,8 @@ export interface RegisterRigidOptions {
   seed?: number;
   /** Spatial samples per iteration (default 4096). */
   samples?: number;
+  /** Extra elastix parameters (name → values), for experiments; they override the defaults above. */
+  extra?: Record<string, string[]>;
 }
 
 export interface RigidAlignment {
@@ -142,6 +144,7 @@ function parameterMap(fixed: Volume, opts: RegisterRigidOptions): Record<string,
     DefaultPixelValue: ['0'],
     // The moving image resampled by elastix is not used (anet resamples in world coordinates itself).
     WriteResultImage: ['false'],
+    ...opts.extra,
   };
 }
 
