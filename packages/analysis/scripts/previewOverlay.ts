@@ -1,7 +1,7 @@
 /**
  * Dev tool: renders the overlays on a real pair with a synthetic map (follow-up − baseline, each scaled
  * to [0, 1] by its 99.5th percentile, box-smoothed in-plane) to check readability by eye.
- *   npx tsx packages/analysis/scripts/previewOverlay.ts /work/shared/data/tcia-pairs/01 /tmp/overlay
+ *   npx tsx packages/analysis/scripts/previewOverlay.ts ../shared/data/tcia-pairs/01 /tmp/overlay
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import type { Volume } from '@anet/contracts';
 import { analyseMap, renderOverlayMontage, renderSliceOverlays } from '../src/index';
 import { intensityWindow } from '../src/render/intensityWindow';
 
-const [dir = '/work/shared/data/tcia-pairs/01', out = '/tmp/overlay'] = process.argv.slice(2);
+const [dir = '../shared/data/tcia-pairs/01', out = '/tmp/overlay'] = process.argv.slice(2);
 mkdirSync(out, { recursive: true });
 const load = (n: string): Volume => readNifti(readFileSync(join(dir, n)));
 const baseline = load('baseline.nii.gz');

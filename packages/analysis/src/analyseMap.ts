@@ -45,10 +45,14 @@ export interface AnalysisResult {
     voxelVolumeMl: number;
   };
   components: { kept: number; removed: number; removedVoxels: number };
+  /** How the follow-up volume behind the classes was estimated (config.volumeEstimate), with its counts. */
+  volumeEstimate:
+    | { method: 'ternary' }
+    | { method: 'enhancing-ratio'; level: number; baselineVoxels: number; followupVoxels: number };
   /** The enhancement level the counting used (countOnlyEnhancing), with where it came from; null when not used. */
   enhancement: { level: number; source: 'tumour-mask' | 'brain-percentile' } | null;
   baseline: { ml: number | null; voxels: number | null; source: 'mask' | 'number' | 'none' };
-  /** Baseline + change, clamped at 0; null without a baseline volume. */
+  /** Baseline + change (Σ ternary, or the volume estimate's), clamped at 0; null without a baseline volume. */
   predictedFollowupMl: number | null;
   modifiedRano: RanoAssessment;
   rano2: RanoAssessment;
@@ -92,6 +96,26 @@ export function enhancementLevel(
     return { level: (q(brainVals, 0.5) + q(tumourVals, 0.5)) / 2, source: 'tumour-mask' };
   }
   return { level: brainVals.length ? q(brainVals, 0.99) : 0.5, source: 'brain-percentile' };
+}
+
+/**
+ * The mask (> ½ = inside) dilated by `mm`: in the axial plane of the canonical orientation, and over
+ * the slices within `mm` above and below. 0/1 in the mask's own grid.
+ */
+export function dilatedRegion(mask: Volume, mm: number): Uint8Array {
+  const c = toCanonical(mask);
+  const [X, Y, Z] = c.volume.dims;
+  const m = new Uint8Array(c.volume.data.length);
+  for (let i = 0; i < m.length; i++) m[i] = c.volume.data[i]! > 0.5 ? 1 : 0;
+  morphDisc(m, c.volume.dims, c.volume.spacing, mm, 'dilate');
+  const dz = Math.floor(mm / (c.volume.spacing[2] || 1));
+  const plane = X * Y;
+  const out3 = new Uint8Array(m.length);
+  for (let z = 0; z < Z; z++)
+    for (let k = Math.max(0, z - dz); k <= Math.min(Z - 1, z + dz); k++)
+      for (let i = 0; i < plane; i++) if (m[k * plane + i]) out3[z * plane + i] = 1;
+  const back = fromCanonical({ ...c.volume, data: Float32Array.from(out3) }, c.reorientation, mask.affine);
+  return Uint8Array.from(back.data, (v) => (v > 0.5 ? 1 : 0));
 }
 
 /** The region (> ½ = inside) eroded by `mm` in the axial plane of the canonical orientation, as 0/1 in the region's own grid. */
@@ -160,6 +184,10 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     const inside = erodedRegion(region, config.brainMarginMm);
     for (let i = 0; i < raw.length; i++) if (!inside[i]) raw[i] = 0;
   }
+  if (config.lesionMarginMm > 0 && opts.baselineTumourMask && maskVoxels(opts.baselineTumourMask) > 0) {
+    const near = dilatedRegion(opts.baselineTumourMask, config.lesionMarginMm);
+    for (let i = 0; i < raw.length; i++) if (!near[i]) raw[i] = 0;
+  }
   let enhancement: AnalysisResult['enhancement'] = null;
   if (config.countOnlyEnhancing && opts.scans) {
     enhancement = enhancementLevel(opts.scans.baseline, opts.regionMask, opts.baselineTumourMask);
@@ -187,7 +215,32 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
     reductionMl: counts.reductionVoxels * vv,
     voxelVolumeMl: vv,
   };
-  const ranoInput = { baselineMl: baseline.ml, changeMl: change.ml, growthMl: change.growthMl };
+  let ranoInput = { baselineMl: baseline.ml, changeMl: change.ml, growthMl: change.growthMl };
+  let volumeEstimate: AnalysisResult['volumeEstimate'] = { method: 'ternary' };
+  const tumour = opts.baselineTumourMask;
+  if (config.volumeEstimate === 'enhancing-ratio' && opts.scans && tumour && baseline.ml !== null && baseline.ml > 0) {
+    const level = enhancement ?? enhancementLevel(opts.scans.baseline, opts.regionMask, tumour);
+    const near = dilatedRegion(tumour, config.lesionMarginMm > 0 ? config.lesionMarginMm : 15);
+    const inside = opts.regionMask ? erodedRegion(opts.regionMask, 0) : undefined;
+    let nb = 0;
+    let nf = 0;
+    const b = opts.scans.baseline.data;
+    const f = opts.scans.followup.data;
+    for (let i = 0; i < b.length; i++) {
+      if (!near[i] || (inside && !inside[i])) continue;
+      if (b[i]! >= level.level) nb++;
+      if (f[i]! >= level.level) nf++;
+    }
+    if (nb > 0) {
+      const followupMl = (baseline.ml * nf) / nb;
+      ranoInput = {
+        baselineMl: baseline.ml,
+        changeMl: followupMl - baseline.ml,
+        growthMl: Math.max(0, followupMl - baseline.ml),
+      };
+      volumeEstimate = { method: 'enhancing-ratio', level: level.level, baselineVoxels: nb, followupVoxels: nf };
+    }
+  }
   const floor = config.zeroBaselineNoiseFloorMl;
   return {
     ternary: {
@@ -204,7 +257,8 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
       removedVoxels: cleaned.removedVoxels,
     },
     baseline,
-    predictedFollowupMl: baseline.ml === null ? null : Math.max(0, baseline.ml + change.ml),
+    predictedFollowupMl: baseline.ml === null ? null : Math.max(0, baseline.ml + ranoInput.changeMl),
+    volumeEstimate,
     modifiedRano: classifyRano(ranoInput, config.modifiedRano, 'modified-rano-strack-2023', floor),
     rano2: classifyRano(ranoInput, config.rano2, 'rano-2.0-volumetric', floor),
     config,

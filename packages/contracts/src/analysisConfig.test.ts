@@ -10,6 +10,8 @@ describe('AnalysisConfigSchema', () => {
       connectivity: 26,
       edgeMarginMm: 10,
       brainMarginMm: 0,
+      countOnlyEnhancing: false,
+      lesionMarginMm: 0,
       modifiedRano: { responseBelowPercent: -50, progressionAtLeastPercent: 25 },
       rano2: { responseBelowPercent: -65, progressionAtLeastPercent: 40 },
       zeroBaselineNoiseFloorMl: 0.1,

@@ -25,7 +25,7 @@ export const RANO2_VOLUMETRIC_THRESHOLDS: RanoThresholds = {
 };
 
 /**
- * How a difference map becomes a ternary map, a change volume and a class (DESIGN.md §1 "Analysis").
+ * How a difference map becomes a ternary map, a change volume and a class (docs/method.md "Analysis").
  * Every field has the paper's default, so `AnalysisConfigSchema.parse({})` is the paper's analysis.
  */
 export const AnalysisConfigSchema = z
@@ -55,6 +55,22 @@ export const AnalysisConfigSchema = z
      * the brain's 99th percentile. Needs both scans on the map's grid (an aligned pair); ignored otherwise.
      */
     countOnlyEnhancing: z.boolean().default(false),
+    /**
+     * With a baseline tumour mask: count change only within this distance (mm, in-plane per slice, and
+     * over the slices this distance spans) of the baseline lesion — the modified-RANO volume is that of
+     * the known enhancing lesion; enhancement far from it is another criterion (a new lesion), not its
+     * volume. 0 = count everywhere (the paper).
+     */
+    lesionMarginMm: z.number().nonnegative().default(0),
+    /**
+     * How the follow-up lesion volume behind the class is estimated. 'ternary' (the paper): baseline
+     * volume + Σ ternary. 'enhancing-ratio': the same rule counts enhancing voxels (≥ the enhancement
+     * level) near the baseline lesion (within lesionMarginMm, default 15 mm) in both aligned scans, and the
+     * follow-up volume is the baseline volume × N(follow-up) / N(baseline) — one measurement applied to
+     * both timepoints, so its bias cancels in the ratio. Needs the aligned scans and a baseline mask;
+     * falls back to 'ternary' without them.
+     */
+    volumeEstimate: z.enum(['ternary', 'enhancing-ratio']).default('ternary'),
     modifiedRano: RanoThresholdsSchema.default(MODIFIED_RANO_THRESHOLDS),
     rano2: RanoThresholdsSchema.default(RANO2_VOLUMETRIC_THRESHOLDS),
     /**

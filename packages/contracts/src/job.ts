@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Lifecycle of a job (DESIGN.md §4): queued → stages → one terminal state. */
+/** Lifecycle of a job (docs/service.md): queued → stages → one terminal state. */
 export const JOB_STATUSES = [
   'queued',
   'preprocessing',

@@ -67,6 +67,7 @@ function sample(): Report {
       modifiedRano: rano,
       rano2: { ...rano, scheme: 'rano-2.0-volumetric', label: 'RANO 2.0 volumetric', class: 'stable' },
     },
+    volumeEstimate: { method: 'ternary' },
     perSnapshot: [{ snapshot: 0, mean: 0, std: 0.1, min: -1, max: 1 }],
     artifacts: [{ name: 'map.nii.gz', contentType: 'application/gzip', bytes: 10, sha256: hash }],
     createdAt: new Date(0).toISOString(),

@@ -154,6 +154,8 @@ export const ReportSchema = z
       .catchall(ms),
     volumes: ReportVolumesSchema,
     classes: z.object({ modifiedRano: RanoAssessmentSchema, rano2: RanoAssessmentSchema }).strict(),
+    /** How the follow-up volume behind the classes was estimated (analysis.volumeEstimate) and its counts. */
+    volumeEstimate: z.record(z.string(), z.unknown()),
     perSnapshot: z.array(SnapshotStatsSchema),
     artifacts: z.array(ReportArtifactSchema),
     createdAt: z.iso.datetime(),

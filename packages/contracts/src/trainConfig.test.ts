@@ -3,7 +3,7 @@ import { AnetError } from './AnetError';
 import { PROFILES, resolveTrainConfig, TrainConfigSchema } from './trainConfig';
 
 describe('resolveTrainConfig', () => {
-  it('validates every profile and keeps paper = DESIGN §1', () => {
+  it('validates every profile and keeps paper = the published method', () => {
     for (const p of Object.values(PROFILES)) expect(TrainConfigSchema.safeParse(p).success).toBe(true);
     const c = resolveTrainConfig('paper');
     expect(c.grid).toEqual([256, 256, 128]);

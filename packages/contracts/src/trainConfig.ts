@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AnetError } from './AnetError';
 
 /**
- * The training configuration of the personalized WGAN-GP (DESIGN.md §1–2). Every result records
+ * The training configuration of the personalized WGAN-GP (docs/method.md). Every result records
  * the full, resolved config it ran with. `paper` is the paper; `cpu` and `smoke` are scaled down.
  */
 
@@ -150,7 +150,7 @@ const PAPER_PHASES: NoisePhase[] = [
   { untilFraction: 0.8, centre: [0.65, 0.65] },
 ];
 
-/** DESIGN.md §1 exactly: 256×256×128, U-Net base 32 × 4 levels, C3D_fcn_16 critic, 1000 epochs, 5/100 critic schedule, Adam 1e-4 (0, 0.9), λ 10. */
+/** docs/method.md, the paper exactly: 256×256×128, U-Net base 32 × 4 levels, C3D_fcn_16 critic, 1000 epochs, 5/100 critic schedule, Adam 1e-4 (0, 0.9), λ 10. */
 const paper: TrainConfig = {
   seed: 1,
   grid: [256, 256, 128],
@@ -179,21 +179,24 @@ const paper: TrainConfig = {
 };
 
 /**
- * Two CPU cores, ≤ 15 min per pair. The schedule keeps the paper's shape scaled by epochs/1000
- * (warm-up 25 → 25·f, boost every 100 → 100·f); in-plane grid, widths, epochs and the boosted
- * critic count are cut so the whole run fits (bench/results/model.md records the measurement).
+ * The network of the default profile, for when its method uses one (method.map 'gan' or
+ * 'gan-refined-subtraction'): two CPU cores, ≤ 15 min per pair, on an ALIGNED pair — slices paired
+ * (same pose for t1 and t2), a conditional critic that sees (t1, x), the map head initialised to 0 and
+ * VA-GAN's L1 map penalty. The schedule keeps the paper's shape scaled by epochs/1000 (warm-up 25 → 5,
+ * boost every 100 → 20). Measured in bench/RESULTS.md; the default method does not use it (see there).
  */
 const cpu: TrainConfig = {
   ...paper,
   grid: [64, 64, 32],
-  generator: { base: 16, levels: 4, bnMomentum: 0.9, mapInit: 'small' },
-  critic: { widths: [16, 32, 64, 64], convsPerStage: [1, 1, 2, 2], leak: 0, conditional: false },
+  generator: { base: 16, levels: 4, bnMomentum: 0.9, mapInit: 'zero' },
+  critic: { widths: [16, 32, 64, 64], convsPerStage: [1, 1, 2, 2], leak: 0, conditional: true },
   epochs: 200,
   schedule: { criticIters: 5, criticItersBoost: 25, warmupEpochs: 5, boostEvery: 20 },
   generatorAdam: { lr: 5e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
   criticAdam: { lr: 5e-4, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
-  l1Weight: 0,
+  l1Weight: 1,
   batch: 4,
+  pairedSlices: true,
   noiseSquare: { ...paper.noiseSquare, size: 4, smoothSigma: 1 },
   augment: { maxRotationDeg: 15, maxShiftVox: 2.5, maxNoiseSigma: 0.1 },
   checkpointEvery: 25,
@@ -213,6 +216,7 @@ const smoke: TrainConfig = {
   criticAdam: { lr: 1e-3, beta1: 0, beta2: 0.9, epsilon: 1e-8 },
   l1Weight: 1,
   batch: 2,
+  pairedSlices: false,
   noiseSquare: { ...paper.noiseSquare, size: 4, smoothSigma: 1 },
   augment: { maxRotationDeg: 5, maxShiftVox: 1, maxNoiseSigma: 0.01 },
   checkpointEvery: 0,

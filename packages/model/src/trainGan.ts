@@ -258,7 +258,7 @@ function snapshotOf(m: GanModel, cfg: TrainConfig, epoch: number, centre: [numbe
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /**
- * Trains the personalized WGAN-GP on one pair (DESIGN.md §1). Schedule: epochs e = 1…E, each one
+ * Trains the personalized WGAN-GP on one pair (docs/method.md). Schedule: epochs e = 1…E, each one
  * generator update preceded by `criticItersFor(e)` critic updates (5; 100 in the warm-up and every
  * boostEvery-th epoch). The noise square sits on every real follow-up slice at the current phase's
  * position and is removed after the last phase; a snapshot is taken at each phase end and at epoch E.

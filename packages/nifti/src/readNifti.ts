@@ -50,7 +50,7 @@ function decode(file: Uint8Array, parsed: ParsedHeader): NiftiVolume {
 /**
  * The header's descrip (up to its first NUL) of a `.nii` or `.nii.gz`, after the same header checks as
  * `readNifti`. Kept out of NiftiMeta on purpose: scanners and converters put acquisition or patient details
- * there, and nothing anet writes may carry them (DESIGN §4); the writer's own `descrip` is an option.
+ * there, and nothing anet writes may carry them (docs/service.md); the writer's own `descrip` is an option.
  */
 export function readNiftiDescrip(bytes: Uint8Array): string {
   const head = isGzip(bytes) ? gunzipHead(bytes, 540) : bytes;

@@ -27,7 +27,7 @@ export interface NiftiWriteOptions {
   calMax?: number;
   /**
    * descrip (char[80]): at most 79 printable ASCII characters of anet's own text (default blank; nifti1_io, and
-   * so ITK, keeps 79 + NUL). Never anything from an input's header: those may hold patient data (DESIGN §4).
+   * so ITK, keeps 79 + NUL). Never anything from an input's header: those may hold patient data (docs/service.md).
    */
   descrip?: string;
 }
@@ -47,7 +47,7 @@ const RANGE: Record<NiftiWriteDatatype, [number, number]> = {
  * srow, pixdim, qfac) are copied verbatim, so outputs overlay the source exactly in any viewer;
  * otherwise both are rebuilt from `vol.affine`, keeping `like`'s codes. Units and dim_info come from
  * `like`; nothing else does: aux_file and db_name stay blank, and intent, intent_name, cal_min/cal_max and
- * descrip are what the options say (blank by default) — never the source's (DESIGN §4: no patient data).
+ * descrip are what the options say (blank by default) — never the source's (docs/service.md: no patient data).
  * Integer datatypes round to nearest; a value that does not fit is an error, never clipped silently.
  */
 export function writeNifti(vol: Volume & { meta?: NiftiMeta }, opts: NiftiWriteOptions): Uint8Array {

@@ -177,7 +177,7 @@ function refineBySign(sub: Volume, gan: Volume): Volume {
 const fmt = (x: number | null, d = 1) => (x === null ? 'n/a' : x.toFixed(d));
 
 /**
- * The whole method in one process (DESIGN.md §1): read → preprocess → train the per-patient WGAN →
+ * The whole method in one process (docs/method.md): read → preprocess → train the per-patient WGAN →
  * infer the map → back into the baseline's native grid → analyse → artifacts + report.json.
  * Storage-agnostic: bytes in, bytes out; checkpoints go through the hooks.
  */
@@ -465,6 +465,7 @@ export async function runPipeline(
       predictedFollowupMl: analysis.predictedFollowupMl,
     },
     classes: { modifiedRano: analysis.modifiedRano, rano2: analysis.rano2 },
+    volumeEstimate: { ...analysis.volumeEstimate, enhancement: analysis.enhancement },
     perSnapshot: perSnapshot.map((s, i) => ({ snapshot: i, ...s })),
     artifacts: artifacts.map((a) => ({
       name: a.name,

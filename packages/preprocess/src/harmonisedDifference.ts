@@ -1,5 +1,5 @@
 import { AnetError, type Volume } from '@anet/contracts';
-import { applyHistogramMatch } from './histogramMatch';
+import { applyHistogramMatch, DEFAULT_HISTOGRAM_MATCH, fitHistogramMatch } from './histogramMatch';
 import { percentiles } from './normalize';
 import type { PreprocessedPair } from './preprocessPair';
 
@@ -106,14 +106,28 @@ export function harmonisedScans(pp: PreprocessedPair): { baseline: Volume; follo
   }
   const { lo, hi } = pp.record.intensity;
   const span = hi - lo || 1;
-  const fMatched = applyHistogramMatch(c.followup.data, pp.record.histogramMatch);
   const b = c.baseline.data;
   const n = b.length;
   const brain = new Float32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    brain[i] = c.baselineBrainMask.data[i]! > 0.5 || c.followupBrainMask.data[i]! > 0.5 ? 1 : 0;
+    m += brain[i]!;
+  }
+  // The intensity match for subtraction is fitted on the brain of both scans at native resolution (the
+  // same voxels, since the pair is aligned): skull, fat and background do not bend it.
+  const fb = new Float32Array(m);
+  const bb = new Float32Array(m);
+  for (let i = 0, k = 0; i < n; i++)
+    if (brain[i]) {
+      fb[k] = c.followup.data[i]!;
+      bb[k++] = b[i]!;
+    }
+  const table = m > 0 ? fitHistogramMatch(fb, bb, { ...DEFAULT_HISTOGRAM_MATCH, thresholdAtMeanIntensity: false }) : pp.record.histogramMatch;
+  const fMatched = applyHistogramMatch(c.followup.data, table);
   const nb = new Float32Array(n);
   const nf = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    brain[i] = c.baselineBrainMask.data[i]! > 0.5 || c.followupBrainMask.data[i]! > 0.5 ? 1 : 0;
     nb[i] = (b[i]! - lo) / span;
     nf[i] = (fMatched[i]! - lo) / span;
   }

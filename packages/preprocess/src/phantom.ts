@@ -58,7 +58,7 @@ const TISSUE = {
 const CORE_FRACTION = 0.55; // inner / outer lesion radius
 
 /**
- * A seeded synthetic longitudinal pair (DESIGN.md §1 test material): a head (scalp, skull, CSF, grey and
+ * A seeded synthetic longitudinal pair (docs/method.md test material): a head (scalp, skull, CSF, grey and
  * white matter, two ventricles) with an enhancing ring lesion around a necrotic core. The follow-up's
  * lesion has `change` times the baseline's enhancing volume (both radii scale by change^⅓), the
  * follow-up head is rigidly moved, rescaled in intensity (scale, bias) and both get Rician-like noise.
