@@ -12,6 +12,7 @@ describe('AnalysisConfigSchema', () => {
       brainMarginMm: 0,
       countOnlyEnhancing: false,
       lesionMarginMm: 0,
+      volumeEstimate: 'ternary',
       modifiedRano: { responseBelowPercent: -50, progressionAtLeastPercent: 25 },
       rano2: { responseBelowPercent: -65, progressionAtLeastPercent: 40 },
       zeroBaselineNoiseFloorMl: 0.1,

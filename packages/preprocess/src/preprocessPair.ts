@@ -156,8 +156,16 @@ export function preprocessPair(
   const nb = scaleIntensityRange(rb.volume, lo, hi);
   const nf = scaleIntensityRange(matched.volume, lo, hi);
 
-  const mb = binarised(resampleToGrid(mbCanon, grid, { interpolation: 'linear' }).volume);
-  const mf = binarised(resampleToGrid(mfCanon, grid, { interpolation: 'linear' }).volume);
+  let mb = binarised(resampleToGrid(mbCanon, grid, { interpolation: 'linear' }).volume);
+  let mf = binarised(resampleToGrid(mfCanon, grid, { interpolation: 'linear' }).volume);
+  if (opts.alignment) {
+    // One head in one frame: both scans are skull-stripped with the union of their masks, so a
+    // difference between two computed masks is not presented to the network as change at the rim.
+    const union = new Float32Array(mb.data.length);
+    for (let i = 0; i < union.length; i++) union[i] = mb.data[i]! > 0 || mf.data[i]! > 0 ? 1 : 0;
+    mb = { ...mb, data: union };
+    mf = { ...mf, data: union.slice() };
+  }
   for (const [m, which] of [
     [mb, 'baseline'],
     [mf, 'followup'],
