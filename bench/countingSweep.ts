@@ -24,10 +24,12 @@ if (!existsSync(dir)) {
 }
 const settings: Record<string, Partial<AnalysisConfigInput>> = {
   everywhere: {},
+  enhancing: { countOnlyEnhancing: true },
+  brain3: { brainMarginMm: 3 },
+  'enh+brain3': { countOnlyEnhancing: true, brainMarginMm: 3 },
+  lesion15: { lesionMarginMm: 15 },
   'enh+lesion15': { countOnlyEnhancing: true, lesionMarginMm: 15 },
-  'ratio10': { volumeEstimate: 'enhancing-ratio', lesionMarginMm: 10 },
-  'ratio15': { volumeEstimate: 'enhancing-ratio', lesionMarginMm: 15 },
-  'ratio20': { volumeEstimate: 'enhancing-ratio', lesionMarginMm: 20 },
+  ratio15: { volumeEstimate: 'enhancing-ratio', lesionMarginMm: 15 },
 };
 const rows: string[] = [];
 const right: Record<string, number> = {};
