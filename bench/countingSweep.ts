@@ -33,9 +33,20 @@ const settings: Record<string, Partial<AnalysisConfigInput>> = {
 };
 const rows: string[] = [];
 const right: Record<string, number> = {};
-for (const [name, swap] of [['01', false], ['02', false], ['03', false], ['05', false], ['05', true]] as const) {
+for (const [name, swap] of [
+  ['01', false],
+  ['02', false],
+  ['03', false],
+  ['05', false],
+  ['05', true],
+] as const) {
   const read = (f: string) => readNiftiFile(join(dir, name, f));
-  let [b, f, bm, fm] = await Promise.all([read('baseline.nii.gz'), read('followup.nii.gz'), read('baseline_mask.nii.gz'), read('followup_mask.nii.gz')]);
+  let [b, f, bm, fm] = await Promise.all([
+    read('baseline.nii.gz'),
+    read('followup.nii.gz'),
+    read('baseline_mask.nii.gz'),
+    read('followup_mask.nii.gz'),
+  ]);
   if (swap) [b, f, bm, fm] = [f, b, fm, bm];
   const t = await registerRigid(b, f);
   const pp = preprocessPair(b, f, { grid: [64, 64, 32], alignment: t.matrix });
@@ -46,7 +57,12 @@ for (const [name, swap] of [['01', false], ['02', false], ['03', false], ['05', 
   const tumour = checkMask(bm, b, { part: 'baselineMask', kind: 'tumour' });
   const bMl = maskVoxels(bm) * voxelVolumeMl(bm.spacing);
   const fMl = maskVoxels(fm) * voxelVolumeMl(fm.spacing);
-  const truth = classifyRano({ baselineMl: bMl, changeMl: fMl - bMl, growthMl: Math.max(0, fMl - bMl) }, MODIFIED_RANO_THRESHOLDS, 'modified-rano-strack-2023', 0.1);
+  const truth = classifyRano(
+    { baselineMl: bMl, changeMl: fMl - bMl, growthMl: Math.max(0, fMl - bMl) },
+    MODIFIED_RANO_THRESHOLDS,
+    'modified-rano-strack-2023',
+    0.1,
+  );
   const cells = [`${name}${swap ? '-swapped' : ''}`, `${truth.class} ${truth.percentChange!.toFixed(0)}%`];
   for (const [s, cfg] of Object.entries(settings)) {
     const a = analyseMap(map, {
@@ -57,7 +73,9 @@ for (const [name, swap] of [['01', false], ['02', false], ['03', false], ['05', 
     });
     const ok = a.modifiedRano.class === truth.class;
     right[s] = (right[s] ?? 0) + (ok ? 1 : 0);
-    cells.push(`${a.modifiedRano.class.slice(0, 4)} ${a.modifiedRano.percentChange!.toFixed(0)}%${ok ? ' ✓' : ''}`);
+    cells.push(
+      `${a.modifiedRano.class.slice(0, 4)} ${a.modifiedRano.percentChange!.toFixed(0)}%${ok ? ' ✓' : ''}`,
+    );
   }
   rows.push(cells.join(' | '));
   console.error(cells.join(' | '));

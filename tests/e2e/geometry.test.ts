@@ -12,7 +12,9 @@ const nii = (v: Volume, datatype: 'float32' | 'uint8' = 'float32') => writeNifti
 const ph = makePhantomPair({ seed: 21, dims: [48, 48, 20], change: 2.5, noise: 0.01 });
 const subtraction = resolveConfig('smoke', { method: { align: 'rigid', map: 'subtraction' } });
 
-async function mapFor(followup: Volume): Promise<{ map: Volume; report: Awaited<ReturnType<typeof runPipeline>>['report'] }> {
+async function mapFor(
+  followup: Volume,
+): Promise<{ map: Volume; report: Awaited<ReturnType<typeof runPipeline>>['report'] }> {
   const r = await runPipeline(
     { baseline: nii(ph.baseline), followup: nii(followup), baselineMask: nii(ph.baselineTumour, 'uint8') },
     subtraction,
@@ -49,7 +51,9 @@ describe('true geometry (aligned subtraction through the whole pipeline)', () =>
     const { report } = await mapFor(ph.followup);
     expect(report.alignment).toMatchObject({ method: 'rigid-mutual-information' });
     // The phantom moved the follow-up by a known rotation and shift; the alignment found a real motion.
-    expect(Math.hypot(...report.alignment!.translationMm) + Math.hypot(...report.alignment!.rotationDeg)).toBeGreaterThan(0.5);
+    expect(
+      Math.hypot(...report.alignment!.translationMm) + Math.hypot(...report.alignment!.rotationDeg),
+    ).toBeGreaterThan(0.5);
     expect(report.geometry.brainMasks).toEqual({ baseline: 'computed', followup: 'computed' });
     expect(report.method).toMatchObject({ align: 'rigid', map: 'subtraction', network: null });
     expect(report.variant).toBe('aligned-subtraction');
@@ -59,7 +63,10 @@ describe('true geometry (aligned subtraction through the whole pipeline)', () =>
   it('refuses bad masks before any training, with a code that names the part', async () => {
     const empty = { ...ph.baselineBrainMask, data: new Float32Array(ph.baselineBrainMask.data.length) };
     const otherGrid = restore(ph.baselineBrainMask, [1, 0, 2], [false, false, false]);
-    const otherAffine = { ...ph.followupBrainMask, affine: ph.followupBrainMask.affine.map((v, i) => (i === 7 ? v + 4 : v)) };
+    const otherAffine = {
+      ...ph.followupBrainMask,
+      affine: ph.followupBrainMask.affine.map((v, i) => (i === 7 ? v + 4 : v)),
+    };
     const flipped = restore(ph.baselineBrainMask, [0, 1, 2], [true, false, false]);
     const cases: Array<[Record<string, Uint8Array>, string, string]> = [
       [{ baselineBrainMask: nii(ph.baseline) }, 'MASK_INVALID', 'baselineBrainMask'], // an MRI passed as a mask
@@ -83,11 +90,16 @@ describe('true geometry (aligned subtraction through the whole pipeline)', () =>
   }, 60_000);
 
   it('refuses a pair whose fields of view cannot be one head', async () => {
-    const tiny = { ...ph.followup, affine: ph.followup.affine.map((v, i) => (i === 0 || i === 5 ? v / 8 : v)) };
+    const tiny = {
+      ...ph.followup,
+      affine: ph.followup.affine.map((v, i) => (i === 0 || i === 5 ? v / 8 : v)),
+    };
     await expect(
       runPipeline({ baseline: nii(ph.baseline), followup: nii(tiny) }, resolveConfig('smoke')),
     ).rejects.toMatchObject({ code: 'STUDY_INCOMPATIBLE' });
     // the canonical view of a reoriented follow-up is still the same head: accepted by the same check
-    expect(toCanonical(restore(ph.followup, [1, 2, 0], [false, false, true])).volume.dims).toEqual(ph.followup.dims);
+    expect(toCanonical(restore(ph.followup, [1, 2, 0], [false, false, true])).volume.dims).toEqual(
+      ph.followup.dims,
+    );
   });
 });

@@ -64,7 +64,10 @@ export interface AnalysisResult {
  * axes that run closest to R–L and A–P (in-plane for an axial scan, whatever the storage order), 0
  * along the one closest to S–I.
  */
-export function edgeMarginVoxels(map: Pick<Volume, 'dims' | 'affine' | 'spacing'>, mm: number): [number, number, number] {
+export function edgeMarginVoxels(
+  map: Pick<Volume, 'dims' | 'affine' | 'spacing'>,
+  mm: number,
+): [number, number, number] {
   const r = reorientationOf(map);
   const out: [number, number, number] = [0, 0, 0];
   for (const w of [0, 1]) {
@@ -89,7 +92,8 @@ export function enhancementLevel(
     for (let i = 0; i < baseline.data.length; i++) if (inside(i)) out.push(baseline.data[i]!);
     return out.sort((a, b) => a - b);
   };
-  const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))]!;
+  const q = (v: number[], p: number) =>
+    v[Math.min(v.length - 1, Math.max(0, Math.round(p * (v.length - 1))))]!;
   const brainVals = pick((i) => (brain ? brain.data[i]! > 0.5 : baseline.data[i]! > 0));
   const tumourVals = tumour ? pick((i) => tumour.data[i]! > 0.5) : [];
   if (tumourVals.length > 0 && brainVals.length > 0) {
@@ -218,7 +222,13 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
   let ranoInput = { baselineMl: baseline.ml, changeMl: change.ml, growthMl: change.growthMl };
   let volumeEstimate: AnalysisResult['volumeEstimate'] = { method: 'ternary' };
   const tumour = opts.baselineTumourMask;
-  if (config.volumeEstimate === 'enhancing-ratio' && opts.scans && tumour && baseline.ml !== null && baseline.ml > 0) {
+  if (
+    config.volumeEstimate === 'enhancing-ratio' &&
+    opts.scans &&
+    tumour &&
+    baseline.ml !== null &&
+    baseline.ml > 0
+  ) {
     const level = enhancement ?? enhancementLevel(opts.scans.baseline, opts.regionMask, tumour);
     const near = dilatedRegion(tumour, config.lesionMarginMm > 0 ? config.lesionMarginMm : 15);
     const inside = opts.regionMask ? erodedRegion(opts.regionMask, 0) : undefined;
@@ -238,7 +248,12 @@ export function analyseMap(map: Volume, opts: AnalyseMapOptions = {}): AnalysisR
         changeMl: followupMl - baseline.ml,
         growthMl: Math.max(0, followupMl - baseline.ml),
       };
-      volumeEstimate = { method: 'enhancing-ratio', level: level.level, baselineVoxels: nb, followupVoxels: nf };
+      volumeEstimate = {
+        method: 'enhancing-ratio',
+        level: level.level,
+        baselineVoxels: nb,
+        followupVoxels: nf,
+      };
     }
   }
   const floor = config.zeroBaselineNoiseFloorMl;

@@ -25,7 +25,13 @@ describe('AnalysisConfigSchema', () => {
     expect(c.minComponentMl).toBe(0.03);
   });
   it('rejects invalid settings with CONFIG_INVALID', () => {
-    for (const bad of [{ connectivity: 8 }, { threshold: -1 }, { minComponentMl: -1 }, { minComponentVoxels: 30 }, { unknown: 1 }]) {
+    for (const bad of [
+      { connectivity: 8 },
+      { threshold: -1 },
+      { minComponentMl: -1 },
+      { minComponentVoxels: 30 },
+      { unknown: 1 },
+    ]) {
       expect(AnalysisConfigSchema.safeParse(bad).success).toBe(false);
       expect(() => resolveAnalysisConfig(bad)).toThrow(AnetError);
     }

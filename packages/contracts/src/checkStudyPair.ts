@@ -13,7 +13,8 @@ interface Grid {
  */
 function worldAxes(g: Grid): Array<{ spacing: number; fov: number }> {
   const a = g.affine;
-  if (!a || a.length !== 16) return [0, 1, 2].map((j) => ({ spacing: g.spacing[j]!, fov: g.dims[j]! * g.spacing[j]! }));
+  if (!a || a.length !== 16)
+    return [0, 1, 2].map((j) => ({ spacing: g.spacing[j]!, fov: g.dims[j]! * g.spacing[j]! }));
   const used = new Set<number>();
   return [0, 1, 2].map((w) => {
     let best = -1;
@@ -22,7 +23,10 @@ function worldAxes(g: Grid): Array<{ spacing: number; fov: number }> {
       if (used.has(j)) continue;
       const norm = Math.hypot(a[j]!, a[4 + j]!, a[8 + j]!) || 1;
       const c = Math.abs(a[w * 4 + j]!) / norm;
-      if (c > best) ((best = c), (bj = j));
+      if (c > best) {
+        best = c;
+        bj = j;
+      }
     }
     used.add(bj);
     const s = Math.hypot(a[bj]!, a[4 + bj]!, a[8 + bj]!);

@@ -202,7 +202,12 @@ export async function runPipeline(
   checkStudyPair(baseline, followup);
   const names = inputs.names ?? {};
   // Every mask is checked against its own scan before any heavy work (codes name the part).
-  const readMask = (bytes: Uint8Array | undefined, part: keyof NonNullable<PipelineInputs['names']>, scan: Volume, kind: 'brain' | 'tumour') => {
+  const readMask = (
+    bytes: Uint8Array | undefined,
+    part: keyof NonNullable<PipelineInputs['names']>,
+    scan: Volume,
+    kind: 'brain' | 'tumour',
+  ) => {
     if (!bytes) return { mask: undefined, input: null };
     const raw = readInput(bytes, part);
     const mask = checkMask(raw, scan, { part, kind });

@@ -61,7 +61,11 @@ export function checkMask(mask: Volume, scan: Volume, opts: CheckMaskOptions): V
   }
   const out = new Float32Array(d.length);
   let n = 0;
-  for (let i = 0; i < d.length; i++) if (d[i] === label) ((out[i] = 1), n++);
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] !== label) continue;
+    out[i] = 1;
+    n++;
+  }
   const fraction = n / d.length;
   if (opts.kind === 'brain' && (n === 0 || fraction < 0.01 || fraction > 0.9)) {
     throw new AnetError(

@@ -123,7 +123,10 @@ export function harmonisedScans(pp: PreprocessedPair): { baseline: Volume; follo
       fb[k] = c.followup.data[i]!;
       bb[k++] = b[i]!;
     }
-  const table = m > 0 ? fitHistogramMatch(fb, bb, { ...DEFAULT_HISTOGRAM_MATCH, thresholdAtMeanIntensity: false }) : pp.record.histogramMatch;
+  const table =
+    m > 0
+      ? fitHistogramMatch(fb, bb, { ...DEFAULT_HISTOGRAM_MATCH, thresholdAtMeanIntensity: false })
+      : pp.record.histogramMatch;
   const fMatched = applyHistogramMatch(c.followup.data, table);
   const nb = new Float32Array(n);
   const nf = new Float32Array(n);
@@ -143,7 +146,12 @@ export function normalisedCrossCorrelation(a: Float32Array, b: Float32Array, mas
   let n = 0;
   let sa = 0;
   let sb = 0;
-  for (let i = 0; i < a.length; i++) if (mask[i]! > 0.5) ((n += 1), (sa += a[i]!), (sb += b[i]!));
+  for (let i = 0; i < a.length; i++) {
+    if (!(mask[i]! > 0.5)) continue;
+    n += 1;
+    sa += a[i]!;
+    sb += b[i]!;
+  }
   if (n === 0) return 0;
   const ma = sa / n;
   const mb = sb / n;

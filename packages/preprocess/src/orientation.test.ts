@@ -32,9 +32,18 @@ describe('orientation', () => {
 
   it('toCanonical keeps every voxel at its world position, and fromCanonical undoes it exactly', () => {
     for (const [perm, flip] of [
-      [[0, 1, 2], [true, true, false]],
-      [[2, 0, 1], [false, true, true]],
-      [[1, 2, 0], [true, false, true]],
+      [
+        [0, 1, 2],
+        [true, true, false],
+      ],
+      [
+        [2, 0, 1],
+        [false, true, true],
+      ],
+      [
+        [1, 2, 0],
+        [true, false, true],
+      ],
     ] as Array<[V3, [boolean, boolean, boolean]]>) {
       const stored = restore(ph.baseline, perm, flip);
       const { volume: c, reorientation } = toCanonical(stored);
@@ -66,9 +75,18 @@ describe('orientation', () => {
     const grid: V3 = [32, 32, 16];
     const ref = preprocessPair(ph.baseline, ph.followup, { grid });
     for (const [perm, flip] of [
-      [[0, 1, 2], [true, true, false]], // LPS
-      [[1, 0, 2], [false, false, false]], // x/y swapped
-      [[2, 1, 0], [false, true, true]], // slices first
+      [
+        [0, 1, 2],
+        [true, true, false],
+      ], // LPS
+      [
+        [1, 0, 2],
+        [false, false, false],
+      ], // x/y swapped
+      [
+        [2, 1, 0],
+        [false, true, true],
+      ], // slices first
     ] as Array<[V3, [boolean, boolean, boolean]]>) {
       // baseline and follow-up stored differently from each other too
       const b = restore(ph.baseline, perm, flip);

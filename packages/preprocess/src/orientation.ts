@@ -135,7 +135,10 @@ export function toCanonical(vol: Volume): { volume: Volume; reorientation: Reori
   const out = new Float32Array(src.length);
   // stored index = Σ_w (flip ? n−1−c_w : c_w) · stride[axis[w]]
   const st = [0, 1, 2].map((w) => (r.flip[w] ? -1 : 1) * stride[r.axis[w]]!);
-  const base = [0, 1, 2].reduce((s, w) => s + (r.flip[w] ? (vol.dims[r.axis[w]] - 1) * stride[r.axis[w]]! : 0), 0);
+  const base = [0, 1, 2].reduce(
+    (s, w) => s + (r.flip[w] ? (vol.dims[r.axis[w]] - 1) * stride[r.axis[w]]! : 0),
+    0,
+  );
   let o = 0;
   for (let c2 = 0; c2 < cd[2]; c2++)
     for (let c1 = 0; c1 < cd[1]; c1++) {
@@ -156,7 +159,10 @@ export function fromCanonical(vol: Volume, r: Reorientation, storedAffine: reado
   const [X, Y] = r.dims;
   const stride = [1, X, X * Y];
   const st = [0, 1, 2].map((w) => (r.flip[w] ? -1 : 1) * stride[r.axis[w]]!);
-  const base = [0, 1, 2].reduce((s, w) => s + (r.flip[w] ? (r.dims[r.axis[w]] - 1) * stride[r.axis[w]]! : 0), 0);
+  const base = [0, 1, 2].reduce(
+    (s, w) => s + (r.flip[w] ? (r.dims[r.axis[w]] - 1) * stride[r.axis[w]]! : 0),
+    0,
+  );
   const out = new Float32Array(vol.data.length);
   let o = 0;
   for (let c2 = 0; c2 < cd[2]; c2++)

@@ -7,7 +7,11 @@ import { registerRigid } from './registerRigid';
 import { invertAffine, resampleWorld } from './resampleWorld';
 
 const fixture = (name: string) =>
-  readNifti(new Uint8Array(readFileSync(fileURLToPath(new URL(`../../../fixtures/tcia-pgbm-012/${name}`, import.meta.url)))));
+  readNifti(
+    new Uint8Array(
+      readFileSync(fileURLToPath(new URL(`../../../fixtures/tcia-pgbm-012/${name}`, import.meta.url))),
+    ),
+  );
 
 /** Rigid RAS transform: rotation (deg) about R, A, S in that order about centre c, then translation t. */
 function rigid(deg: [number, number, number], c: number[], t: number[]): number[] {
@@ -16,7 +20,9 @@ function rigid(deg: [number, number, number], c: number[], t: number[]): number[
   const Ry = [Math.cos(b), 0, Math.sin(b), 0, 1, 0, -Math.sin(b), 0, Math.cos(b)];
   const Rz = [Math.cos(g), -Math.sin(g), 0, Math.sin(g), Math.cos(g), 0, 0, 0, 1];
   const m3 = (p: number[], q: number[]) =>
-    [0, 1, 2].flatMap((r) => [0, 1, 2].map((cc) => p[r * 3]! * q[cc]! + p[r * 3 + 1]! * q[3 + cc]! + p[r * 3 + 2]! * q[6 + cc]!));
+    [0, 1, 2].flatMap((r) =>
+      [0, 1, 2].map((cc) => p[r * 3]! * q[cc]! + p[r * 3 + 1]! * q[3 + cc]! + p[r * 3 + 2]! * q[6 + cc]!),
+    );
   const R = m3(Rz, m3(Ry, Rx));
   const out = new Array<number>(16).fill(0);
   out[15] = 1;
@@ -41,7 +47,12 @@ describe('registerRigid (elastix in WebAssembly)', () => {
     expect(angleDeg).toBeLessThan(1);
     // translation error at the image centre
     const err = [0, 1, 2].map(
-      (r) => residual[r * 4]! * centre[0]! + residual[r * 4 + 1]! * centre[1]! + residual[r * 4 + 2]! * centre[2]! + residual[r * 4 + 3]! - centre[r]!,
+      (r) =>
+        residual[r * 4]! * centre[0]! +
+        residual[r * 4 + 1]! * centre[1]! +
+        residual[r * 4 + 2]! * centre[2]! +
+        residual[r * 4 + 3]! -
+        centre[r]!,
     );
     expect(Math.hypot(...err)).toBeLessThan(1);
   }, 120_000);

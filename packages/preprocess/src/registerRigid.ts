@@ -44,7 +44,8 @@ export function toItkImage(v: Volume, name: string): Image {
   img.origin = [0, 1, 2].map((w) => LPS[w]! * v.affine[w * 4 + 3]!);
   const dir = new Float64Array(9);
   // itk-wasm stores the direction row-major: element (row w, column j).
-  for (let w = 0; w < 3; w++) for (let j = 0; j < 3; j++) dir[w * 3 + j] = (LPS[w]! * v.affine[w * 4 + j]!) / spacing[j]!;
+  for (let w = 0; w < 3; w++)
+    for (let j = 0; j < 3; j++) dir[w * 3 + j] = (LPS[w]! * v.affine[w * 4 + j]!) / spacing[j]!;
   img.direction = dir;
   img.data = v.data;
   return img;
@@ -52,7 +53,14 @@ export function toItkImage(v: Volume, name: string): Image {
 
 /** ITK Euler3DTransform (ComputeZYX false): R = Rz·Rx·Ry. */
 function eulerMatrix(rx: number, ry: number, rz: number): number[][] {
-  const [cx, sx, cy, sy, cz, sz] = [Math.cos(rx), Math.sin(rx), Math.cos(ry), Math.sin(ry), Math.cos(rz), Math.sin(rz)];
+  const [cx, sx, cy, sy, cz, sz] = [
+    Math.cos(rx),
+    Math.sin(rx),
+    Math.cos(ry),
+    Math.sin(ry),
+    Math.cos(rz),
+    Math.sin(rz),
+  ];
   const Rx = [
     [1, 0, 0],
     [0, cx, -sx],
@@ -81,7 +89,9 @@ export function eulerToRasMatrix(params: readonly number[], centreLps: readonly 
   const [rx, ry, rz, tx, ty, tz] = params as number[];
   const R = eulerMatrix(rx!, ry!, rz!);
   const c = centreLps;
-  const tl = [0, 1, 2].map((i) => c[i]! - (R[i]![0]! * c[0]! + R[i]![1]! * c[1]! + R[i]![2]! * c[2]!) + [tx!, ty!, tz!][i]!);
+  const tl = [0, 1, 2].map(
+    (i) => c[i]! - (R[i]![0]! * c[0]! + R[i]![1]! * c[1]! + R[i]![2]! * c[2]!) + [tx!, ty!, tz!][i]!,
+  );
   const m = new Array<number>(16).fill(0);
   m[15] = 1;
   for (let i = 0; i < 3; i++) {

@@ -8,7 +8,9 @@ type Vec3 = [number, number, number];
 export function invertAffine(a: readonly number[]): number[] {
   const [m00, m01, m02, t0, m10, m11, m12, t1, m20, m21, m22, t2] = a as number[];
   const det =
-    m00! * (m11! * m22! - m12! * m21!) - m01! * (m10! * m22! - m12! * m20!) + m02! * (m10! * m21! - m11! * m20!);
+    m00! * (m11! * m22! - m12! * m21!) -
+    m01! * (m10! * m22! - m12! * m20!) +
+    m02! * (m10! * m21! - m11! * m20!);
   if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new AnetError('INTERNAL', 'singular affine');
   const i00 = (m11! * m22! - m12! * m21!) / det;
   const i01 = (m02! * m21! - m01! * m22!) / det;
@@ -44,7 +46,8 @@ export function resampleWorld(
   opts: { worldTransform?: readonly number[]; interpolation?: Interpolation } = {},
 ): Volume {
   const [X, Y, Z] = src.dims;
-  if (src.data.length !== X * Y * Z) throw new AnetError('VALIDATION_FAILED', 'volume data does not match dims');
+  if (src.data.length !== X * Y * Z)
+    throw new AnetError('VALIDATION_FAILED', 'volume data does not match dims');
   const t = opts.worldTransform ?? [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
   // target voxel → source voxel
   const m = matMul4(invertAffine(src.affine), matMul4(t, target.affine));

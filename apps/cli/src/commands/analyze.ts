@@ -161,7 +161,10 @@ export function register(program: Command): void {
                       `  alignment:   rotation ${report.alignment.rotationDeg.map((x) => x.toFixed(1)).join('/')}°, translation ${report.alignment.translationMm.map((x) => x.toFixed(1)).join('/')} mm; NCC ${report.alignment.quality.nccBefore.toFixed(2)} → ${report.alignment.quality.nccAfter.toFixed(2)}`,
                     ]
                   : []),
-                `  results in ${opts.out}/ (${report.artifacts.filter((a) => !a.name.startsWith('overlay_slice')).map((a) => a.name).join(', ')}, report.json)`,
+                `  results in ${opts.out}/ (${report.artifacts
+                  .filter((a) => !a.name.startsWith('overlay_slice'))
+                  .map((a) => a.name)
+                  .join(', ')}, report.json)`,
                 '',
               ].join('\n'),
             );

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option('--json', 'JSON-lines progress and a JSON summary on stdout')
     .addHelpText(
       'after',
-      '\nThe follow-up mask is carried into the baseline grid with the pipeline\'s own rigid registration (elastix in WebAssembly; nothing to install).\nExit codes: 0 success, 2 usage, 3 bad input, 1 internal failure.',
+      "\nThe follow-up mask is carried into the baseline grid with the pipeline's own rigid registration (elastix in WebAssembly; nothing to install).\nExit codes: 0 success, 2 usage, 3 bad input, 1 internal failure.",
     )
     .action(
       runAction(async (opts: EvaluateOptions) => {

@@ -85,7 +85,10 @@ export async function evaluateCohortPair(
     writeNifti(run.followupMaskInBaseline, { datatype: 'uint8', like: baseline.meta }),
   );
   // Component maps (e.g. the network's own map beside a combination): AUCs of each, same ground truth.
-  const components: Record<string, { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }> = {};
+  const components: Record<
+    string,
+    { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }
+  > = {};
   for (const a of report?.artifacts ?? []) {
     const m = /^component_(\w+)_map\.nii\.gz$/.exec(a.name);
     if (!m) continue;

@@ -55,7 +55,10 @@ export interface PairEvaluation {
   predicted: { class: RanoClass; percentChange: number | null; changeMl: number };
   roc: { growth: RocCurve; reduction: RocCurve; micro: RocCurve };
   /** AUCs of the maps the result was made of (component_*_map artifacts), when the caller scored them. */
-  components?: Record<string, { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }>;
+  components?: Record<
+    string,
+    { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }
+  >;
 }
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);

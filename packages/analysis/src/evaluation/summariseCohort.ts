@@ -10,7 +10,10 @@ export interface CohortSummary {
   aucMicro: number | null;
   rano: RanoMetrics;
   /** Mean AUCs of each component map (component_*_map artifacts) over the pairs that have it. */
-  components: Record<string, { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }>;
+  components: Record<
+    string,
+    { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }
+  >;
 }
 
 const mean = (xs: Array<number | null>): number | null => {

@@ -28,8 +28,8 @@ export function restore(v: Volume, perm: V3, flip: [boolean, boolean, boolean]):
   }
   const affine = new Array<number>(16).fill(0);
   for (let r = 0; r < 4; r++)
-    for (let c = 0; c < 4; c++) for (let q = 0; q < 4; q++) affine[r * 4 + c]! += v.affine[r * 4 + q]! * P[q * 4 + c]!;
+    for (let c = 0; c < 4; c++)
+      for (let q = 0; q < 4; q++) affine[r * 4 + c]! += v.affine[r * 4 + q]! * P[q * 4 + c]!;
   const spacing = [0, 1, 2].map((j) => Math.hypot(affine[j]!, affine[4 + j]!, affine[8 + j]!)) as V3;
   return { data, dims, spacing, affine };
 }
-
