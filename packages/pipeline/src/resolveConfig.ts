@@ -40,7 +40,9 @@ const METHOD_BY_PROFILE: Record<string, MethodConfig> = {
 };
 const ANALYSIS_BY_PROFILE: Record<string, Partial<AnalysisConfigInput>> = {
   paper: {},
-  cpu: {},
+  // Count inside the brain union eroded by 3 mm (the rim's partial volume, dura and cortical vessels are
+  // not tumour), and only where enhancement is plausible (bench/RESULTS.md, counting sweep).
+  cpu: { brainMarginMm: 3, countOnlyEnhancing: true },
   smoke: {},
 };
 
