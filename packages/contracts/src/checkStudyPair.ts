@@ -72,3 +72,18 @@ export function checkStudyPair(baseline: Grid, followup: Grid): void {
     }
   }
 }
+
+/**
+ * Whether two row-major voxel→world affines describe the same grid: translations within `tolMm`,
+ * linear entries within 0.1 % (of max(1, |entry|)). Non-finite or short affines never agree. Used to
+ * check that a mask lies on its own scan's grid, from headers (API) and from voxels (pipeline).
+ */
+export function affinesAgree(a: readonly number[], b: readonly number[], tolMm = 0.1): boolean {
+  if (a.length < 12 || b.length < 12) return false;
+  for (let r = 0; r < 3; r++)
+    for (let c = 0; c < 4; c++) {
+      const d = Math.abs(a[r * 4 + c]! - b[r * 4 + c]!);
+      if (!(c === 3 ? d <= tolMm : d <= 1e-3 * Math.max(1, Math.abs(a[r * 4 + c]!)))) return false;
+    }
+  return true;
+}

@@ -1,5 +1,4 @@
-import { AnetError, type Volume } from '@anet/contracts';
-import { affinesAgree } from './orientation';
+import { AnetError, affinesAgree, type Volume } from '@anet/contracts';
 
 export interface CheckMaskOptions {
   /** The part's name in messages and error details, e.g. 'baselineBrainMask'. */

@@ -177,32 +177,3 @@ export function fromCanonical(vol: Volume, r: Reorientation, storedAffine: reado
     affine: [...storedAffine],
   };
 }
-
-/** World extent (mm) of a grid along R, A and S: the bounding box of its voxel centres' corners. */
-export function worldExtent(vol: Pick<Volume, 'dims' | 'affine'>): Vec3 {
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-Infinity, -Infinity, -Infinity];
-  for (let k = 0; k < 8; k++) {
-    const idx = [0, 1, 2].map((a) => ((k >> a) & 1 ? vol.dims[a] - 0.5 : -0.5));
-    for (let w = 0; w < 3; w++) {
-      const v =
-        vol.affine[w * 4]! * idx[0]! +
-        vol.affine[w * 4 + 1]! * idx[1]! +
-        vol.affine[w * 4 + 2]! * idx[2]! +
-        vol.affine[w * 4 + 3]!;
-      lo[w] = Math.min(lo[w]!, v);
-      hi[w] = Math.max(hi[w]!, v);
-    }
-  }
-  return [0, 1, 2].map((w) => hi[w]! - lo[w]!) as Vec3;
-}
-
-/** Largest difference between two affines' entries, translation in mm and linear part relative. */
-export function affinesAgree(a: readonly number[], b: readonly number[], tolMm = 0.01): boolean {
-  for (let r = 0; r < 3; r++)
-    for (let c = 0; c < 4; c++) {
-      const d = Math.abs(a[r * 4 + c]! - b[r * 4 + c]!);
-      if (c === 3 ? d > tolMm : d > 1e-3 * Math.max(1, Math.abs(a[r * 4 + c]!))) return false;
-    }
-  return true;
-}

@@ -1,7 +1,6 @@
 import { AnetError, type Volume } from '@anet/contracts';
 import { elastixNode } from '@itk-wasm/elastix';
 import { Image, ImageType, FloatTypes, PixelTypes } from 'itk-wasm';
-import { invertAffine } from './resampleWorld';
 
 type Vec3 = [number, number, number];
 
@@ -188,9 +187,4 @@ export async function registerRigid(
   }
   const matrix = eulerToRasMatrix(parameters, centre);
   return { matrix, ...describe(matrix), elastix: { parameters, centreLps: centre } };
-}
-
-/** The transform's inverse (moving world → fixed world), e.g. to bring a baseline-grid map to the follow-up. */
-export function invertRigid(t: RigidAlignment): number[] {
-  return invertAffine(t.matrix);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
-import { AnetError, checkStudyPair, JobOptionsSchema, type JobOptions } from '@anet/contracts';
+import { AnetError, affinesAgree, checkStudyPair, JobOptionsSchema, type JobOptions } from '@anet/contracts';
 import { isMalformedMultipart } from './isMalformedMultipart';
 import { INPUT_PARTS, inputKey, jobPrefix, type InputPart, type ObjectStore } from '../storage';
 
@@ -223,15 +223,4 @@ function checkMaskGrid(part: InputPart, mask: InputSummary, scanPart: InputPart,
 
 function sameDims(a: number[], b: number[]): boolean {
   return a.length >= 3 && b.length >= 3 && a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
-}
-
-/** Row-major affines' first three rows: translation within `tolMm`, linear entries within 0.1 % (of max(1, |entry|)). */
-function affinesAgree(a: readonly number[], b: readonly number[], tolMm = 0.1): boolean {
-  if (a.length < 12 || b.length < 12) return false;
-  for (let r = 0; r < 3; r++)
-    for (let c = 0; c < 4; c++) {
-      const d = Math.abs(a[r * 4 + c] - b[r * 4 + c]);
-      if (!(c === 3 ? d <= tolMm : d <= 1e-3 * Math.max(1, Math.abs(a[r * 4 + c])))) return false;
-    }
-  return true;
 }
