@@ -51,8 +51,8 @@ for (const [name, swap] of [
   const t = await registerRigid(b, f);
   const pp = preprocessPair(b, f, { grid: [64, 64, 32], alignment: t.matrix });
   const stored = (v: Volume) => fromCanonical(v, pp.record.baseline.reorientation, b.affine);
-  const map = stored(harmonisedDifference(pp, { smoothMm: 0, enhancementQuantile: 0 }));
   const h = harmonisedScans(pp);
+  const map = stored(harmonisedDifference(h, { smoothMm: 0, enhancementQuantile: 0 }));
   const brain = stored(h.brain);
   const tumour = checkMask(bm, b, { part: 'baselineMask', kind: 'tumour' });
   const bMl = maskVoxels(bm) * voxelVolumeMl(bm.spacing);

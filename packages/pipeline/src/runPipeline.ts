@@ -129,16 +129,6 @@ function throwIfAborted(hooks: Pick<PipelineHooks, 'signal' | 'stopSignal'>): vo
     throw new AnetError('JOB_CANCELLED', 'the analysis was cancelled or stopped');
 }
 
-/** The brain the analysis counts in, on the baseline's canonical grid: the union of both masks when aligned. */
-function brainUnion(pp: PreprocessedPair): Volume {
-  const c = pp.canonical;
-  if (!c.followupBrainMask) return c.baselineBrainMask;
-  const data = new Float32Array(c.baselineBrainMask.data.length);
-  for (let i = 0; i < data.length; i++)
-    data[i] = c.baselineBrainMask.data[i]! > 0.5 || c.followupBrainMask.data[i]! > 0.5 ? 1 : 0;
-  return { ...c.baselineBrainMask, data };
-}
-
 /**
  * NCC inside the baseline brain of the follow-up as stored (world coordinates, no alignment) and as
  * aligned, and the QC image that shows both over the baseline.
@@ -300,7 +290,7 @@ export async function runPipeline(
   let map: Volume;
   // The maps the result was made of, written beside it so that each can be scored on its own.
   const components: Array<{ name: string; map: Volume }> = [];
-  const sub = pp.canonical.followup ? stored(harmonisedDifference(pp, method)) : null;
+  const sub = harmonised ? stored(harmonisedDifference(harmonised, method)) : null;
   if (method.map === 'gan') map = ganMap!;
   else if (method.map === 'subtraction') map = sub!;
   else map = refineBySign(sub!, ganMap!);
@@ -317,7 +307,7 @@ export async function runPipeline(
     baselineVolumeMl: inputs.baselineVolumeMl,
     // The method sees skull-stripped scans only, so change is counted inside the brain: the union of
     // both brain masks when the pair is aligned, else the baseline's.
-    regionMask: stored(brainUnion(pp)),
+    regionMask: stored(harmonised ? harmonised.brain : pp.canonical.baselineBrainMask),
     scans: harmonised
       ? { baseline: stored(harmonised.baseline), followup: stored(harmonised.followup) }
       : undefined,

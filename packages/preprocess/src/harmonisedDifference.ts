@@ -54,15 +54,19 @@ export function smoothInPlane(vol: Volume, sigmaMm: number): Volume {
   return { ...vol, data };
 }
 
+/** Both scans of an aligned pair in the same intensity units, with their brain union (harmonisedScans). */
+export interface HarmonisedScans {
+  baseline: Volume;
+  followup: Volume;
+  brain: Volume;
+}
+
 /**
- * The aligned, harmonised subtraction on the baseline's canonical grid at native resolution: the
- * follow-up (resampled onto the baseline by the alignment) histogram-matched to the baseline with the
- * pair's own table, both normalised with the baseline's percentiles, follow-up − baseline inside the
- * union of the two brain masks; then optional smoothing and the enhancement gate. Positive = new or
- * brighter enhancement. Needs an aligned pair (CONFIG_INVALID otherwise).
+ * The aligned, harmonised subtraction on the baseline's canonical grid at native resolution, from
+ * `harmonisedScans(pp)`: follow-up − baseline inside the union of the two brain masks; then optional
+ * smoothing and the enhancement gate. Positive = new or brighter enhancement.
  */
-export function harmonisedDifference(pp: PreprocessedPair, opts: HarmonisedDifferenceOptions): Volume {
-  const h = harmonisedScans(pp);
+export function harmonisedDifference(h: HarmonisedScans, opts: HarmonisedDifferenceOptions): Volume {
   const nb = h.baseline.data;
   const nf = h.followup.data;
   const inBrain = h.brain.data;
@@ -75,9 +79,9 @@ export function harmonisedDifference(pp: PreprocessedPair, opts: HarmonisedDiffe
     for (let i = 0; i < n; i++) if (!(inBrain[i]! > 0.5)) out.data[i] = 0;
   }
   if (opts.enhancementQuantile > 0) {
+    let m = 0;
+    for (let i = 0; i < n; i++) if (inBrain[i]! > 0.5) m++;
     const weight = (img: Float32Array) => {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (inBrain[i]! > 0.5) m++;
       const vals = new Float32Array(m);
       let k = 0;
       for (let i = 0; i < n; i++) if (inBrain[i]! > 0.5) vals[k++] = img[i]!;
@@ -99,7 +103,7 @@ export function harmonisedDifference(pp: PreprocessedPair, opts: HarmonisedDiffe
  * normalised with the baseline's percentiles ([0, 1] for the bulk of the brain); with the union of the
  * two brain masks. Needs an aligned pair (CONFIG_INVALID otherwise).
  */
-export function harmonisedScans(pp: PreprocessedPair): { baseline: Volume; followup: Volume; brain: Volume } {
+export function harmonisedScans(pp: PreprocessedPair): HarmonisedScans {
   const c = pp.canonical;
   if (!c.followup || !c.followupBrainMask) {
     throw new AnetError('CONFIG_INVALID', 'the subtraction map needs an aligned pair (method.align = rigid)');

@@ -56,9 +56,10 @@ export interface ScanRecord {
 export interface Preprocessed {
   version: 2;
   grid: Vec3;
-  /** 'rigid': the follow-up was resampled into the baseline's grid through `alignment` before anything else. */
-  align: 'rigid' | 'none';
-  /** Baseline world → follow-up world (RAS+ mm, row-major 4×4), or null. */
+  /**
+   * Baseline world → follow-up world (RAS+ mm, row-major 4×4) when the follow-up was resampled into the
+   * baseline's grid through it before anything else; null for an unaligned pair.
+   */
   alignment: number[] | null;
   baseline: ScanRecord;
   followup: ScanRecord;
@@ -230,7 +231,6 @@ export function preprocessPair(
     record: {
       version: 2,
       grid: [...grid] as Vec3,
-      align: opts.alignment ? 'rigid' : 'none',
       alignment: opts.alignment ? [...opts.alignment] : null,
       baseline: b.record,
       followup: f.record,
