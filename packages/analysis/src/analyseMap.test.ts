@@ -1,6 +1,6 @@
 import { AnetError, ReportVolumesSchema } from '@anet/contracts';
 import { describe, expect, it } from 'vitest';
-import { analyseMap } from './analyseMap';
+import { analyseMap, dilatedRegion, erodedRegion } from './analyseMap';
 import { reportVolumes } from './reportVolumes';
 import { inBox, makeVolume } from './__tests__/volumes';
 
@@ -114,5 +114,21 @@ describe('analyseMap', () => {
     expect(() => analyseMap(map, { regionMask: makeVolume([40, 40, 5]) })).toThrow(
       expect.objectContaining({ code: 'MASK_GRID_MISMATCH' }),
     );
+  });
+});
+
+describe('erodedRegion / dilatedRegion', () => {
+  const box = makeVolume([20, 20, 10], (x, y, z) => +inBox(5, 15, 5, 15, 3, 7)(x, y, z));
+  const count = (m: Uint8Array) => m.reduce((s, v) => s + v, 0);
+  it('erodes in-plane only, by whole mm', () => {
+    expect(count(erodedRegion(box, 0))).toBe(10 * 10 * 4);
+    expect(count(erodedRegion(box, 2))).toBe(6 * 6 * 4);
+  });
+  it('dilates in-plane and over the slices the margin spans', () => {
+    const d = dilatedRegion(box, 1);
+    // a 1 mm disc adds the 4-neighbours in-plane (12×12 − 4 corners), and one slice above and below
+    expect(count(d)).toBe((12 * 12 - 4) * 6);
+    expect(d[10 + 20 * (10 + 20 * 2)]).toBe(1);
+    expect(d[10 + 20 * (10 + 20 * 1)]).toBe(0);
   });
 });

@@ -103,39 +103,36 @@ export function enhancementLevel(
 }
 
 /**
- * The mask (> ½ = inside) dilated by `mm`: in the axial plane of the canonical orientation, and over
- * the slices within `mm` above and below. 0/1 in the mask's own grid.
+ * A mask (> ½ = inside) as 0/1 in its own grid, eroded or dilated by `mm` in the axial plane of the
+ * canonical orientation; a dilation also reaches the slices within `mm` above and below.
  */
-export function dilatedRegion(mask: Volume, mm: number): Uint8Array {
+function morphRegion(mask: Volume, mm: number, op: 'erode' | 'dilate'): Uint8Array {
+  if (!(mm > 0)) return Uint8Array.from(mask.data, (v) => (v > 0.5 ? 1 : 0));
   const c = toCanonical(mask);
-  const [X, Y, Z] = c.volume.dims;
-  const m = new Uint8Array(c.volume.data.length);
-  for (let i = 0; i < m.length; i++) m[i] = c.volume.data[i]! > 0.5 ? 1 : 0;
-  morphDisc(m, c.volume.dims, c.volume.spacing, mm, 'dilate');
-  const dz = Math.floor(mm / (c.volume.spacing[2] || 1));
-  const plane = X * Y;
-  const out3 = new Uint8Array(m.length);
-  for (let z = 0; z < Z; z++)
-    for (let k = Math.max(0, z - dz); k <= Math.min(Z - 1, z + dz); k++)
-      for (let i = 0; i < plane; i++) if (m[k * plane + i]) out3[z * plane + i] = 1;
-  const back = fromCanonical({ ...c.volume, data: Float32Array.from(out3) }, c.reorientation, mask.affine);
+  const m = Uint8Array.from(c.volume.data, (v) => (v > 0.5 ? 1 : 0));
+  morphDisc(m, c.volume.dims, c.volume.spacing, mm, op);
+  let out = m;
+  if (op === 'dilate') {
+    const [X, Y, Z] = c.volume.dims;
+    const dz = Math.floor(mm / (c.volume.spacing[2] || 1));
+    const plane = X * Y;
+    out = new Uint8Array(m.length);
+    for (let z = 0; z < Z; z++)
+      for (let k = Math.max(0, z - dz); k <= Math.min(Z - 1, z + dz); k++)
+        for (let i = 0; i < plane; i++) if (m[k * plane + i]) out[z * plane + i] = 1;
+  }
+  const back = fromCanonical({ ...c.volume, data: Float32Array.from(out) }, c.reorientation, mask.affine);
   return Uint8Array.from(back.data, (v) => (v > 0.5 ? 1 : 0));
 }
 
-/** The region (> ½ = inside) eroded by `mm` in the axial plane of the canonical orientation, as 0/1 in the region's own grid. */
+/** The mask dilated by `mm` (in-plane, and over the slices `mm` spans), 0/1 in the mask's own grid. */
+export function dilatedRegion(mask: Volume, mm: number): Uint8Array {
+  return morphRegion(mask, mm, 'dilate');
+}
+
+/** The region (> ½ = inside) eroded in-plane by `mm`, 0/1 in the region's own grid. */
 export function erodedRegion(region: Volume, mm: number): Uint8Array {
-  const out = new Uint8Array(region.data.length);
-  if (!(mm > 0)) {
-    for (let i = 0; i < out.length; i++) out[i] = region.data[i]! > 0.5 ? 1 : 0;
-    return out;
-  }
-  const c = toCanonical(region);
-  const m = new Uint8Array(c.volume.data.length);
-  for (let i = 0; i < m.length; i++) m[i] = c.volume.data[i]! > 0.5 ? 1 : 0;
-  morphDisc(m, c.volume.dims, c.volume.spacing, mm, 'erode');
-  const back = fromCanonical({ ...c.volume, data: Float32Array.from(m) }, c.reorientation, region.affine);
-  for (let i = 0; i < out.length; i++) out[i] = back.data[i]! > 0.5 ? 1 : 0;
-  return out;
+  return morphRegion(region, mm, 'erode');
 }
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
