@@ -38,24 +38,33 @@ export interface OverlayInput {
   referenceLabel?: string;
 }
 
-function sameGrid(a: Volume, b: Volume): boolean {
-  return a.dims[0] === b.dims[0] && a.dims[1] === b.dims[1] && a.dims[2] === b.dims[2];
+/**
+ * Throws INTERNAL unless every given volume has the dims of `ref`: renderers draw the same voxel of
+ * each, so they must share one grid. Messages read "<context>: <name> dims … differ from the <refName>'s …".
+ */
+export function assertSameDims(
+  context: string,
+  refName: string,
+  ref: Volume,
+  parts: ReadonlyArray<readonly [string, Volume | undefined]>,
+): void {
+  for (const [name, v] of parts) {
+    if (v && (v.dims[0] !== ref.dims[0] || v.dims[1] !== ref.dims[1] || v.dims[2] !== ref.dims[2])) {
+      throw new AnetError(
+        'INTERNAL',
+        `${context}: ${name} dims ${v.dims.join('×')} differ from the ${refName}'s ${ref.dims.join('×')}`,
+      );
+    }
+  }
 }
 
 export function checkOverlayInput(input: OverlayInput): void {
-  for (const [name, v] of [
+  assertSameDims('overlay', 'follow-up', input.followup, [
     ['baseline', input.baseline],
     ['map', input.map],
     ['ternary', input.ternary],
     ['reference', input.reference],
-  ] as const) {
-    if (v && !sameGrid(v, input.followup)) {
-      throw new AnetError(
-        'INTERNAL',
-        `overlay: ${name} dims ${v.dims.join('×')} differ from the follow-up's ${input.followup.dims.join('×')}`,
-      );
-    }
-  }
+  ]);
 }
 
 /**

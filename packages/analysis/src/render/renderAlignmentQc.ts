@@ -12,6 +12,7 @@ import {
 } from './canvas';
 import { BG, drawWrapped, FOOTER_TEXT, GREY, WHITE, wrappedHeight } from './decorations';
 import { drawAxialTile } from './drawAxialTile';
+import { assertSameDims } from './montageLayout';
 import { hasGlyph } from './font5x7';
 import { intensityWindow } from './intensityWindow';
 
@@ -71,22 +72,16 @@ function printable(text: string): string {
 }
 
 function checkInput(input: AlignmentQcInput): void {
-  const ref = input.baseline;
-  const [X, Y, Z] = ref.dims;
-  for (const [name, v] of [
+  const parts = [
     ['baseline', input.baseline],
     ['before', input.before],
     ['after', input.after],
     ['brainMask', input.brainMask],
-  ] as const) {
-    if (!v) continue;
-    if (v.dims[0] !== X || v.dims[1] !== Y || v.dims[2] !== Z) {
-      throw new AnetError(
-        'INTERNAL',
-        `alignment QC: ${name} dims ${v.dims.join('×')} differ from the baseline's ${ref.dims.join('×')}`,
-      );
-    }
-    if (v.data.length !== X * Y * Z) {
+  ] as const;
+  assertSameDims('alignment QC', 'baseline', input.baseline, parts);
+  const [X, Y, Z] = input.baseline.dims;
+  for (const [name, v] of parts) {
+    if (v && v.data.length !== X * Y * Z) {
       throw new AnetError('INTERNAL', `alignment QC: ${name} data does not match its dims`);
     }
   }
