@@ -34,5 +34,6 @@ export {
   pooledAuc,
   type EvaluatePairInput,
   type PairEvaluation,
+  type MapAucs,
 } from './evaluation/evaluatePair';
 export { summariseCohort, formatCohortTable, type CohortSummary } from './evaluation/summariseCohort';

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readNiftiFile, writeNifti } from '@anet/nifti';
 import { evaluateAgainstMasks, type AnetConfig, type PipelineProgress } from '@anet/pipeline';
-import { evaluatePair, type PairEvaluation } from '@anet/analysis';
+import { evaluatePair, type MapAucs, type PairEvaluation } from '@anet/analysis';
 import type { Report } from '@anet/contracts';
 import { analyzePair } from '../analyze/analyzePair';
 import type { CohortPair } from './discoverCohort';
@@ -85,10 +85,7 @@ export async function evaluateCohortPair(
     writeNifti(run.followupMaskInBaseline, { datatype: 'uint8', like: baseline.meta }),
   );
   // Component maps (e.g. the network's own map beside a combination): AUCs of each, same ground truth.
-  const components: Record<
-    string,
-    { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }
-  > = {};
+  const components: Record<string, MapAucs> = {};
   for (const a of report?.artifacts ?? []) {
     const m = /^component_(\w+)_map\.nii\.gz$/.exec(a.name);
     if (!m) continue;

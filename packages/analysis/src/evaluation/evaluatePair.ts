@@ -45,6 +45,13 @@ export interface EvaluatePairInput {
   predicted?: { class: RanoClass; percentChange: number | null; changeMl: number };
 }
 
+/** The three voxel-wise AUCs of one map (null where a kind has no positives). */
+export interface MapAucs {
+  aucGrowth: number | null;
+  aucReduction: number | null;
+  aucMicro: number | null;
+}
+
 export interface PairEvaluation {
   /** null where the pair has no positives of that kind (AUC undefined). */
   aucGrowth: number | null;
@@ -55,10 +62,7 @@ export interface PairEvaluation {
   predicted: { class: RanoClass; percentChange: number | null; changeMl: number };
   roc: { growth: RocCurve; reduction: RocCurve; micro: RocCurve };
   /** AUCs of the maps the result was made of (component_*_map artifacts), when the caller scored them. */
-  components?: Record<
-    string,
-    { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }
-  >;
+  components?: Record<string, MapAucs>;
 }
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);

@@ -1,5 +1,5 @@
 import type { RanoClass } from '@anet/contracts';
-import type { PairEvaluation } from './evaluatePair';
+import type { MapAucs, PairEvaluation } from './evaluatePair';
 import { ranoMetrics, type RanoMetrics } from './ranoMetrics';
 
 export interface CohortSummary {
@@ -10,10 +10,7 @@ export interface CohortSummary {
   aucMicro: number | null;
   rano: RanoMetrics;
   /** Mean AUCs of each component map (component_*_map artifacts) over the pairs that have it. */
-  components: Record<
-    string,
-    { aucGrowth: number | null; aucReduction: number | null; aucMicro: number | null }
-  >;
+  components: Record<string, MapAucs>;
 }
 
 const mean = (xs: Array<number | null>): number | null => {
