@@ -152,7 +152,7 @@ function alignmentQc(
     after: c.followup!,
     brainMask: c.baselineBrainMask,
     lines: [
-      `rotation ${Math.hypot(...t.rotationDeg).toFixed(1)} deg, translation ${Math.hypot(...t.translationMm).toFixed(1)} mm; NCC in the brain ${quality.nccBefore.toFixed(2)} -> ${quality.nccAfter.toFixed(2)}`,
+      `rotation ${Math.hypot(...t.rotationDeg).toFixed(1)}°, translation ${Math.hypot(...t.translationMm).toFixed(1)} mm; NCC in the brain ${quality.nccBefore.toFixed(2)} → ${quality.nccAfter.toFixed(2)}`,
     ],
   });
   return { quality, png };

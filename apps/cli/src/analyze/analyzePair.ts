@@ -16,6 +16,8 @@ export interface AnalyzePairArgs {
   force?: boolean;
   config: AnetConfig;
   signal?: AbortSignal;
+  /** false: skip the per-slice overlay PNGs (--no-slice-overlays). */
+  sliceOverlays?: boolean;
   onProgress?(p: PipelineProgress): void;
 }
 
@@ -68,7 +70,7 @@ export async function analyzePair(args: AnalyzePairArgs): Promise<PipelineResult
       },
     },
     args.config,
-    { signal: args.signal, onProgress: args.onProgress },
+    { signal: args.signal, onProgress: args.onProgress, sliceOverlays: args.sliceOverlays },
   );
   await writeOutputDir(target, async (dir) => {
     for (const a of result.artifacts) await writeFile(path.join(dir, a.name), a.bytes);

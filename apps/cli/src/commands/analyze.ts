@@ -1,8 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { TRAIN_PROFILES } from '@anet/contracts';
-import { resolveConfig, type ConfigOverrides } from '@anet/pipeline';
-import { analyzePair } from '../analyze/analyzePair';
-import { PipelineProgressBar } from '../analyze/PipelineProgressBar';
+import type { ConfigOverrides } from '@anet/pipeline';
+import { checkLocalInputs } from '../analyze/checkLocalInputs';
 import { progressModeFor } from '../output/ProgressReporter';
 import { runAction } from '../output/runAction';
 import { UsageError } from '../output/UsageError';
@@ -119,6 +118,19 @@ export function register(program: Command): void {
       runAction(async (opts: AnalyzeOptions) => {
         if (opts.baselineMask && opts.baselineVolumeMl !== undefined)
           throw new UsageError('give either --baseline-mask or --baseline-volume-ml, not both');
+        await checkLocalInputs([
+          ['--baseline', opts.baseline],
+          ['--followup', opts.followup],
+          ['--baseline-mask', opts.baselineMask],
+          ['--baseline-brain-mask', opts.baselineBrainMask],
+          ['--followup-brain-mask', opts.followupBrainMask],
+        ]);
+        // The pipeline (tfjs, elastix) loads only when a command runs it, so --help stays fast.
+        const [{ resolveConfig }, { analyzePair }, { PipelineProgressBar }] = await Promise.all([
+          import('@anet/pipeline'),
+          import('../analyze/analyzePair'),
+          import('../analyze/PipelineProgressBar'),
+        ]);
         const config = resolveConfig(opts.profile, configOverrides(opts));
         const bar = new PipelineProgressBar(progressModeFor({ json: opts.json }));
         const ac = new AbortController();
@@ -136,6 +148,7 @@ export function register(program: Command): void {
             force: opts.force,
             config,
             signal: ac.signal,
+            sliceOverlays: opts.sliceOverlays,
             onProgress: (p) => bar.update(p),
           });
           bar.stop();

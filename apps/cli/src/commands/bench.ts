@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { benchSteps } from '@anet/model';
 import { runAction } from '../output/runAction';
 
 function positiveInt(v: string): number {
@@ -30,6 +29,7 @@ export function register(program: Command): void {
           backend?: string;
           json?: boolean;
         }) => {
+          const { benchSteps } = await import('@anet/model');
           const r = await benchSteps({
             size: opts.size,
             base: opts.base,

@@ -2,11 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { TRAIN_PROFILES } from '@anet/contracts';
-import { formatCohortTable, renderRocCurve, summariseCohort } from '@anet/analysis';
-import { resolveConfig } from '@anet/pipeline';
-import { PipelineProgressBar } from '../analyze/PipelineProgressBar';
-import { discoverCohort } from '../evaluate/discoverCohort';
-import { evaluateCohortPair, type CohortPairResult } from '../evaluate/evaluateCohortPair';
+import type { CohortPairResult } from '../evaluate/evaluateCohortPair';
 import { progressModeFor } from '../output/ProgressReporter';
 import { runAction } from '../output/runAction';
 import { openResumableOutputDir } from '../output/safeOutputDir';
@@ -62,6 +58,19 @@ export function register(program: Command): void {
     )
     .action(
       runAction(async (opts: EvaluateOptions) => {
+        const [
+          { formatCohortTable, renderRocCurve, summariseCohort },
+          { resolveConfig },
+          { PipelineProgressBar },
+          { discoverCohort },
+          { evaluateCohortPair },
+        ] = await Promise.all([
+          import('@anet/analysis'),
+          import('@anet/pipeline'),
+          import('../analyze/PipelineProgressBar'),
+          import('../evaluate/discoverCohort'),
+          import('../evaluate/evaluateCohortPair'),
+        ]);
         const pairs = await discoverCohort(opts.cohort, opts.swap);
         const config = resolveConfig(opts.profile, configOverrides(opts));
         await openResumableOutputDir(opts.out, { kind: 'evaluate', force: opts.force });

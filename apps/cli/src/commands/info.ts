@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { intensityStats, orientationCode, readNiftiFile } from '@anet/nifti';
 import { runAction } from '../output/runAction';
 import { UsageError } from '../output/UsageError';
 
@@ -17,6 +16,7 @@ export function register(program: Command): void {
     .action(
       runAction(async (file: string, opts: { json?: boolean }) => {
         if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+        const { intensityStats, orientationCode, readNiftiFile } = await import('@anet/nifti');
         const vol = await readNiftiFile(file);
         const { meta } = vol;
         const info = {

@@ -1,13 +1,21 @@
 import type { Command } from 'commander';
-import { createPrismaClient } from '@anet/db';
-import { AnetError } from '@anet/contracts';
-import { createApiKey, revokeApiKey } from '@anet/api/apiKeys';
+import { databaseError } from '../config/databaseErrors';
+import { UsageError } from '../output/UsageError';
 import { runAction } from '../output/runAction';
+
+/** Prisma and the key helpers load only when a keys command runs (keeps `anet --help` fast). */
+async function keyStore() {
+  const [{ createPrismaClient }, { createApiKey, revokeApiKey }] = await Promise.all([
+    import('@anet/db'),
+    import('@anet/api/apiKeys'),
+  ]);
+  return { createPrismaClient, createApiKey, revokeApiKey };
+}
 
 /** Admin commands that talk to the database directly (DATABASE_URL), not to the API. */
 function databaseUrl(opts: { databaseUrl?: string }): string {
   const url = opts.databaseUrl ?? process.env.DATABASE_URL;
-  if (!url) throw new AnetError('CONFIG_INVALID', 'set DATABASE_URL (or --database-url) to manage API keys');
+  if (!url) throw new UsageError('set DATABASE_URL (or --database-url) to manage API keys');
   return url;
 }
 
@@ -24,9 +32,13 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       runAction(async (opts: { tenant: string; name: string; databaseUrl?: string; json?: boolean }) => {
-        const prisma = createPrismaClient(databaseUrl(opts));
+        const url = databaseUrl(opts);
+        const { createPrismaClient, createApiKey } = await keyStore();
+        const prisma = createPrismaClient(url);
         try {
-          const k = await createApiKey(prisma, { tenant: opts.tenant, name: opts.name });
+          const k = await createApiKey(prisma, { tenant: opts.tenant, name: opts.name }).catch((err: unknown) => {
+            throw databaseError(err, url);
+          });
           process.stdout.write(
             opts.json
               ? `${JSON.stringify({ id: k.id, key: k.key, prefix: k.prefix, tenantId: k.tenantId })}\n`
@@ -48,9 +60,13 @@ export function register(program: Command): void {
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL)')
     .action(
       runAction(async (prefixOrId: string, opts: { databaseUrl?: string }) => {
-        const prisma = createPrismaClient(databaseUrl(opts));
+        const url = databaseUrl(opts);
+        const { createPrismaClient, revokeApiKey } = await keyStore();
+        const prisma = createPrismaClient(url);
         try {
-          const r = await revokeApiKey(prisma, prefixOrId);
+          const r = await revokeApiKey(prisma, prefixOrId).catch((err: unknown) => {
+            throw databaseError(err, url);
+          });
           process.stderr.write(`revoked ${r.prefix}… (id ${r.id})\n`);
         } finally {
           await prisma.$disconnect();

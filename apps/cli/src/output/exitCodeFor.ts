@@ -23,6 +23,8 @@ export function exitCodeFor(err: unknown): ExitCode | typeof INTERRUPTED {
   if (err instanceof AnetHttpError) {
     return err.status >= 500 || err.status === 429 ? EXIT.NETWORK : EXIT.SERVER_REJECTED;
   }
+  // a service we depend on (the database for `keys`) could not be reached: like an unreachable API
+  if (err instanceof AnetError && err.code === 'DEPENDENCY_UNAVAILABLE') return EXIT.NETWORK;
   if (err instanceof AnetError) return isInputError(err.code) ? EXIT.INPUT : EXIT.INTERNAL;
   return EXIT.INTERNAL;
 }
