@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { logLevelField, parseEnv, serviceEnvFields } from '@anet/api/config';
+import { exposureEnvFields, logLevelField, parseEnv, serviceEnvFields } from '@anet/api/config';
 
 /** Worker environment. Shared by the main thread and the sandboxed processor (same process.env). */
 export const WorkerEnvSchema = z.object({
   ...serviceEnvFields,
+  ...exposureEnvFields,
   LOG_LEVEL: logLevelField,
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** One job per GPU: training is compute-bound, concurrency above 1 only helps I/O. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(1),
   /** Port of the small health server (/healthz, /readyz with backend+device, /metrics); 0 = any free port. */
