@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -55,11 +60,11 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
       opts.logger ?? { level: config.LOG_LEVEL, stream: logDestination(config.LOG_FORMAT) },
     ),
     // One line per request, written by logOneLinePerRequest (with credentials redacted from the URL).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // The router's limit on a raw path segment: an artifact name of the contract's longest, even
     // fully percent-encoded (3 characters each), reaches the route and its schema.
-    maxParamLength: 3 * ARTIFACT_NAME_MAX,
+    routerOptions: { maxParamLength: 3 * ARTIFACT_NAME_MAX },
     frameworkErrors: frameworkErrorHandler,
     // Fastify's default logs err.rawPacket, i.e. the raw request with its Authorization header.
     clientErrorHandler: (err, socket) => handleClientError(logRef.log, err, socket),

@@ -12,7 +12,8 @@ export async function metricsFor(
   publicRegistry: Registry,
   privateRegistry: Registry,
 ): Promise<{ status: 200; text: string; contentType: string } | { status: 401 }> {
-  if (!token) return { status: 200, text: await publicRegistry.metrics(), contentType: publicRegistry.contentType };
+  if (!token)
+    return { status: 200, text: await publicRegistry.metrics(), contentType: publicRegistry.contentType };
   const presented = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
   const a = Buffer.from(presented);
   const b = Buffer.from(token);

@@ -48,7 +48,10 @@ export async function startHealthServer(
         .then((m) =>
           m.status === 401
             ? send(401, {
-                error: { code: 'UNAUTHORIZED', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' },
+                error: {
+                  code: 'UNAUTHORIZED',
+                  message: 'metrics need Authorization: Bearer <METRICS_TOKEN>',
+                },
               })
             : send(200, m.text, m.contentType),
         )

@@ -149,9 +149,13 @@ function classifyUploadError(req: FastifyRequest, err: unknown, watchdog: IdleWa
   if (watchdog.fired) return watchdog.fired;
   if (err instanceof AnetError && err.httpStatus < 500) return err;
   if (isClientAbort(req, err))
-    return new AnetError('REQUEST_ABORTED', 'the client closed the connection before the upload was complete', {
-      cause: err,
-    });
+    return new AnetError(
+      'REQUEST_ABORTED',
+      'the client closed the connection before the upload was complete',
+      {
+        cause: err,
+      },
+    );
   return err;
 }
 
