@@ -320,7 +320,10 @@ describe('2: voxel-count and working-memory limits before 202', () => {
       raw.writeInt16LE(64, 70); // datatype DT_FLOAT64
       raw.writeInt16LE(64, 72); // bitpix
     }
-    return new Uint8Array(gzipSync(Buffer.concat([raw, Buffer.alloc(1024 * 1024)])));
+    // uint8: the whole declared image, zeros (128 MiB that gzip to ~130 KB: the probe's amplifier);
+    // float64: 1 MiB of its 1 GiB, as the probe sent.
+    const image = datatype === 'uint8' ? dims[0] * dims[1] * dims[2] : 1024 * 1024;
+    return new Uint8Array(gzipSync(Buffer.concat([raw.subarray(0, 352), Buffer.alloc(image)]), { level: 1 }));
   }
 
   it('a small file declaring 512³ voxels → 413 NIFTI_TOO_LARGE at once, nothing stored', async () => {

@@ -105,6 +105,7 @@ export async function startWorker(
       .catch((err) => log.warn({ err }, 'cancel poll failed'));
   }, config.CANCEL_POLL_MS);
   const ended = (job: Job<AnalyseJobData> | undefined) => {
+    if (config.WORKER_SANDBOX_PER_JOB) retireIdleSandboxes(worker);
     if (!job) return Promise.resolve();
     active.delete(job.data.jobId);
     cancelling.delete(job.data.jobId);
@@ -225,6 +226,19 @@ export async function startWorker(
       return closing;
     },
   };
+}
+
+/**
+ * Ends the sandbox threads that are idle now (their job has ended): BullMQ keeps them for the next
+ * job otherwise, with everything the last one allocated. Busy ones are left alone.
+ */
+function retireIdleSandboxes(worker: Worker): void {
+  const pool = (
+    worker as unknown as {
+      childPool?: { getAllFree(): unknown[]; kill(child: unknown, signal?: string): Promise<void> };
+    }
+  ).childPool;
+  for (const child of pool?.getAllFree() ?? []) void pool!.kill(child, 'SIGTERM').catch(() => undefined);
 }
 
 /** The backend the model package would pick here (loads tfjs once, in this thread). */
