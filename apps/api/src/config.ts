@@ -33,7 +33,7 @@ export const exposureEnvFields = {
    * Bearer token for /metrics. Unset: /metrics serves process and HTTP figures only; set: it requires
    * `Authorization: Bearer <token>` and adds job and queue figures.
    */
-  METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
 };
 
 /** LOG_LEVEL of both services (placed by each schema where it has always been). */
