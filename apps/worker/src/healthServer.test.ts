@@ -39,7 +39,7 @@ describe('worker health server', () => {
     const url = `http://127.0.0.1:${guarded.port}/metrics`;
     const refused = await fetch(url);
     expect(refused.status).toBe(401);
-    expect((await refused.json()).error.code).toBe('UNAUTHORIZED');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
     const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     expect(await ok.text()).toMatch(/jobs_total/);
   });
@@ -60,10 +60,12 @@ describe('worker health server', () => {
       }),
       pino({ level: 'silent' }),
     );
-    onTestFinished(() => Promise.race([w.close(), new Promise((r) => setTimeout(r, 3_000))]));
+    onTestFinished(async () => {
+      await Promise.race([w.close(), new Promise((r) => setTimeout(r, 3_000))]);
+    });
     const t0 = Date.now();
     const res = await fetch(`http://127.0.0.1:${w.healthPort}/readyz`);
-    const body = await res.json();
+    const body = (await res.json()) as { checks: Record<string, { ok: boolean; error?: string }> };
     expect(res.status).toBe(503);
     expect(body.checks.redis.ok).toBe(false);
     expect(body.checks.redis.error).toMatch(/timed out after 1000 ms/);

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { PrismaClient } from '@anet/db';
-import { JobViewSchema, type JobView } from '@anet/contracts';
+import { JobViewSchema } from '@anet/contracts';
 import { writeNifti } from '@anet/nifti';
 import { makePhantomPair } from '@anet/preprocess';
 import { ObjectStore } from '@anet/api/storage';
