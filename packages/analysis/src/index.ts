@@ -37,3 +37,11 @@ export {
   type MapAucs,
 } from './evaluation/evaluatePair';
 export { summariseCohort, formatCohortTable, type CohortSummary } from './evaluation/summariseCohort';
+export {
+  checkHeaderSpacing,
+  checkChangeSize,
+  DEFAULT_SPACING_LIMITS,
+  type HeaderSpacingCheck,
+  type SuspiciousChange,
+} from './volumeTrust';
+export { assessTrust } from './assessTrust';

@@ -16,6 +16,8 @@ describe('AnalysisConfigSchema', () => {
       modifiedRano: { responseBelowPercent: -50, progressionAtLeastPercent: 25 },
       rano2: { responseBelowPercent: -65, progressionAtLeastPercent: 40 },
       zeroBaselineNoiseFloorMl: 0.1,
+      suspiciousMarginFraction: 1,
+      suspiciousMarginMl: 1,
     });
   });
   it('keeps overrides and fills the rest', () => {

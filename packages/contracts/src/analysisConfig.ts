@@ -78,6 +78,12 @@ export const AnalysisConfigSchema = z
      * anything at or below it is stable.
      */
     zeroBaselineNoiseFloorMl: z.number().nonnegative().default(0.1),
+    /**
+     * A change whose size exceeds the baseline lesion plus max(suspiciousMarginMl,
+     * suspiciousMarginFraction × baseline) is flagged as suspicious in the report (trust.suspiciousChange).
+     */
+    suspiciousMarginFraction: z.number().nonnegative().default(1),
+    suspiciousMarginMl: z.number().nonnegative().default(1),
   })
   .strict();
 

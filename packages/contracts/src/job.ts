@@ -73,6 +73,10 @@ export const JobResultSchema = z.object({
   predictedFollowupMl: z.number().nullable(),
   modifiedRano: z.object({ class: RanoClassSchema, percentChange: z.number().nullable() }),
   rano2: z.object({ class: RanoClassSchema, percentChange: z.number().nullable() }),
+  /** 'ratio' when the header's voxel spacing looks wrong, so mL are approximate (report.json trust). Absent on jobs from before 2.1. */
+  trustworthyFigure: z.enum(['mL', 'ratio']).optional(),
+  /** The report's trust warnings (implausible header spacing, suspiciously large change). */
+  warnings: z.array(z.string()).optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
 

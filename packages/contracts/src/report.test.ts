@@ -63,6 +63,12 @@ function sample(): Report {
       baselineSource: 'number',
       predictedFollowupMl: 13,
     },
+    trust: {
+      headerSpacing: { plausible: true, spacingMm: [1, 1, 1], brainExtentMm: [140, 170, 120], reasons: [] },
+      trustworthyFigure: 'mL',
+      suspiciousChange: { flagged: false, reason: null },
+      warnings: [],
+    },
     classes: {
       modifiedRano: rano,
       rano2: { ...rano, scheme: 'rano-2.0-volumetric', label: 'RANO 2.0 volumetric', class: 'stable' },

@@ -3,7 +3,7 @@ import { RanoThresholdsSchema } from './analysisConfig';
 import { RanoClassSchema } from './job';
 
 /** Bump on any change to the report's shape; readers check it before trusting fields. */
-export const REPORT_SCHEMA_VERSION = '2.0.0';
+export const REPORT_SCHEMA_VERSION = '2.1.0';
 
 export const DISCLAIMER =
   'Research software, not a medical device. Not for diagnosis or treatment decisions; every result must be reviewed by a qualified radiologist.';
@@ -121,6 +121,30 @@ export const ReportGeometrySchema = z
   })
   .strict();
 
+/**
+ * How far to trust the numbers: mL come from the header's voxel spacing, which research files often
+ * get wrong; the modified-RANO class is a ratio and survives a wrong spacing. A change bigger than the
+ * baseline lesion plus a margin is flagged for review rather than classed silently.
+ */
+export const ReportTrustSchema = z
+  .object({
+    headerSpacing: z
+      .object({
+        plausible: z.boolean(),
+        spacingMm: vec3,
+        brainExtentMm: vec3.nullable(),
+        reasons: z.array(z.string()),
+      })
+      .strict(),
+    /** 'mL' when the header spacing is plausible; 'ratio' (the modified-RANO class) when it is not. */
+    trustworthyFigure: z.enum(['mL', 'ratio']),
+    suspiciousChange: z.object({ flagged: z.boolean(), reason: z.string().nullable() }).strict(),
+    /** Plain-language warnings for the reader, also printed by the CLI and drawn on the overlay. */
+    warnings: z.array(z.string()),
+  })
+  .strict();
+export type ReportTrust = z.infer<typeof ReportTrustSchema>;
+
 /** report.json: everything needed to read, trust and reproduce one analysis. */
 export const ReportSchema = z
   .object({
@@ -153,6 +177,7 @@ export const ReportSchema = z
       .object({ preprocessing: ms, training: ms, inferring: ms, analysing: ms, total: ms })
       .catchall(ms),
     volumes: ReportVolumesSchema,
+    trust: ReportTrustSchema,
     classes: z.object({ modifiedRano: RanoAssessmentSchema, rano2: RanoAssessmentSchema }).strict(),
     /** How the follow-up volume behind the classes was estimated (analysis.volumeEstimate) and its counts. */
     volumeEstimate: z.record(z.string(), z.unknown()),

@@ -29,6 +29,7 @@ import {
 import { inferMap, selectBackend, trainGan, type LossHistory } from '@anet/model';
 import {
   analyseMap,
+  assessTrust,
   renderAlignmentQc,
   renderOverlayMontage,
   renderSliceOverlays,
@@ -375,10 +376,21 @@ export async function runPipeline(
       bytes: writeNifti(uncertainty, { datatype: 'float32', like }),
     });
   }
+  const trust = assessTrust(
+    pp.canonical.baselineBrainMask,
+    {
+      changeMl: analysis.change.ml,
+      growthMl: analysis.change.growthMl,
+      reductionMl: analysis.change.reductionMl,
+      baselineMl: analysis.baseline.ml,
+    },
+    config.analysis,
+  );
   const mr = analysis.modifiedRano;
+  const mlNote = trust.trustworthyFigure === 'ratio' ? ' (header-based, may be wrong: rely on the class)' : '';
   const lines = [
-    `change ${fmt(analysis.change.ml, 2)} mL (growth ${fmt(analysis.change.growthMl, 2)}, reduction ${fmt(analysis.change.reductionMl, 2)})`,
-    `baseline ${fmt(analysis.baseline.ml, 2)} mL -> predicted follow-up ${fmt(analysis.predictedFollowupMl, 2)} mL`,
+    `change ${fmt(analysis.change.ml, 2)} mL (growth ${fmt(analysis.change.growthMl, 2)}, reduction ${fmt(analysis.change.reductionMl, 2)})${mlNote}`,
+    `baseline ${fmt(analysis.baseline.ml, 2)} mL → predicted follow-up ${fmt(analysis.predictedFollowupMl, 2)} mL`,
     `${mr.label}: ${mr.class}${mr.percentChange === null ? '' : ` (${mr.percentChange.toFixed(0)} %)`}; ${analysis.rano2.label}: ${analysis.rano2.class}`,
   ];
   const overlayInput = {
@@ -391,6 +403,7 @@ export async function runPipeline(
     map,
     threshold: config.analysis.threshold,
     lines,
+    warnings: trust.warnings,
   };
   artifacts.push({
     name: 'overlay.png',
@@ -459,6 +472,7 @@ export async function runPipeline(
       baselineSource: analysis.baseline.source,
       predictedFollowupMl: analysis.predictedFollowupMl,
     },
+    trust,
     classes: { modifiedRano: analysis.modifiedRano, rano2: analysis.rano2 },
     volumeEstimate: { ...analysis.volumeEstimate, enhancement: analysis.enhancement },
     perSnapshot: perSnapshot.map((s, i) => ({ snapshot: i, ...s })),

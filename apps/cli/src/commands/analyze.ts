@@ -143,17 +143,19 @@ export function register(program: Command): void {
           const mr = report.classes.modifiedRano;
           if (opts.json) {
             process.stdout.write(
-              `${JSON.stringify({ type: 'result', out: opts.out, volumes: v, classes: report.classes, backend: report.backend })}\n`,
+              `${JSON.stringify({ type: 'result', out: opts.out, volumes: v, classes: report.classes, trust: report.trust, backend: report.backend })}\n`,
             );
           } else {
             const pct = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
+            // mL rest on the header's spacing; when that looks wrong, say so beside every mL figure.
+            const ml = report.trust.trustworthyFigure === 'ratio' ? ' mL*' : ' mL';
             process.stdout.write(
               [
                 `anet analyze — ${report.disclaimer}`,
-                `  change:      ${v.changeMl.toFixed(2)} mL (growth ${v.growthMl.toFixed(2)} mL, reduction ${v.reductionMl.toFixed(2)} mL)`,
-                `  baseline:    ${v.baselineMl === null ? 'unknown (give --baseline-mask or --baseline-volume-ml)' : `${v.baselineMl.toFixed(2)} mL (${v.baselineSource})`}`,
-                `  follow-up:   ${v.predictedFollowupMl === null ? 'n/a' : `${v.predictedFollowupMl.toFixed(2)} mL (predicted)`}`,
-                `  ${mr.label}: ${mr.class} (${pct(mr.percentChange)})`,
+                `  change:      ${v.changeMl.toFixed(2)}${ml} (growth ${v.growthMl.toFixed(2)}${ml}, reduction ${v.reductionMl.toFixed(2)}${ml})`,
+                `  baseline:    ${v.baselineMl === null ? 'unknown (give --baseline-mask or --baseline-volume-ml)' : `${v.baselineMl.toFixed(2)}${ml} (${v.baselineSource})`}`,
+                `  follow-up:   ${v.predictedFollowupMl === null ? 'n/a' : `${v.predictedFollowupMl.toFixed(2)}${ml} (predicted)`}`,
+                `  ${mr.label}: ${mr.class} (${pct(mr.percentChange)})${report.trust.trustworthyFigure === 'ratio' ? '  ← the figure to rely on' : ''}${report.trust.suspiciousChange.flagged ? '  (suspicious change: review)' : ''}`,
                 `  ${report.classes.rano2.label}: ${report.classes.rano2.class} (${pct(report.classes.rano2.percentChange)})`,
                 `  profile ${report.profile} (${report.variant}), backend ${report.backend.name}, ${(report.timingsMs.total / 1000).toFixed(1)} s`,
                 ...(report.alignment
@@ -161,6 +163,9 @@ export function register(program: Command): void {
                       `  alignment:   rotation ${report.alignment.rotationDeg.map((x) => x.toFixed(1)).join('/')}°, translation ${report.alignment.translationMm.map((x) => x.toFixed(1)).join('/')} mm; NCC ${report.alignment.quality.nccBefore.toFixed(2)} → ${report.alignment.quality.nccAfter.toFixed(2)}`,
                     ]
                   : []),
+                ...report.trust.warnings.map(
+                  (w, i) => `  ${i === 0 && report.trust.trustworthyFigure === 'ratio' ? '* ' : '! '}${w}`,
+                ),
                 `  results in ${opts.out}/ (${report.artifacts
                   .filter((a) => !a.name.startsWith('overlay_slice'))
                   .map((a) => a.name)

@@ -110,7 +110,7 @@ export function register(program: Command): void {
               tpr: r.evaluation.roc.micro.tpr,
               auc: r.evaluation.aucMicro ?? undefined,
             })),
-            { title: `VOXEL-WISE ROC, PROFILE ${opts.profile.toUpperCase()}` },
+            { title: `Voxel-wise ROC, profile ${opts.profile}` },
           ),
         );
         if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'summary', summary })}\n`);

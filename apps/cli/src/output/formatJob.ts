@@ -16,12 +16,16 @@ export function formatJob(job: JobView): string {
   if (job.error) lines.push(`  error ${job.error.code}: ${job.error.message}`);
   if (job.result) {
     const r = job.result;
+    // '*': the header's spacing looks wrong, so mL are approximate and the class is the figure to trust
+    const star = r.trustworthyFigure === 'ratio' ? '*' : '';
     lines.push(
-      `  change ${r.changeMl >= 0 ? '+' : ''}${r.changeMl.toFixed(2)} mL  baseline ${fmtMl(r.baselineMl)}  predicted follow-up ${fmtMl(r.predictedFollowupMl)}`,
+      `  change ${r.changeMl >= 0 ? '+' : ''}${r.changeMl.toFixed(2)} mL${star}  baseline ${fmtMl(r.baselineMl)}${r.baselineMl == null ? '' : star}  predicted follow-up ${fmtMl(r.predictedFollowupMl)}${r.predictedFollowupMl == null ? '' : star}`,
     );
     lines.push(
       `  modified RANO: ${r.modifiedRano.class}${fmtPct(r.modifiedRano.percentChange)}  RANO 2.0 volumetric: ${r.rano2.class}${fmtPct(r.rano2.percentChange)}`,
     );
+    for (const [i, w] of (r.warnings ?? []).entries())
+      lines.push(`  ${i === 0 && star ? '*' : '!'} ${w}`);
   }
   return lines.join('\n');
 }

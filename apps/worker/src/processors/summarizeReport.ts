@@ -11,5 +11,7 @@ export function summarizeReport(report: Report): JobResult {
       percentChange: report.classes.modifiedRano.percentChange,
     },
     rano2: { class: report.classes.rano2.class, percentChange: report.classes.rano2.percentChange },
+    trustworthyFigure: report.trust.trustworthyFigure,
+    warnings: report.trust.warnings,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axialView, displayToVoxel, voxelToDisplay } from './axialView';
+import { axialView, displayToVoxel, formatSlicePosition, slicePositionMm, voxelToDisplay } from './axialView';
 
 const geom = (
   affine: number[],
@@ -54,5 +54,21 @@ describe('axialView', () => {
     const w = axialView(geom(diag(-1, -1), [40, 20, 3]), 100);
     expect(w.width).toBe(100);
     expect(w.height).toBe(50);
+  });
+});
+
+describe('slice positions', () => {
+  it('are the superior world coordinate of the slice centre, in mm', () => {
+    // 5 mm slices starting 40 mm below the origin; in-plane axes do not tilt into S
+    const g = {
+      dims: [10, 10, 8] as [number, number, number],
+      spacing: [1, 1, 5] as [number, number, number],
+      affine: [-1, 0, 0, 5, 0, -1, 0, 5, 0, 0, 5, -40, 0, 0, 0, 1],
+    };
+    expect(slicePositionMm(g, 0)).toBe(-40);
+    expect(slicePositionMm(g, 8 - 1)).toBe(-5);
+    expect(formatSlicePosition(g, 0)).toBe('I 40.0 mm');
+    expect(formatSlicePosition(g, 7)).toBe('I 5.0 mm');
+    expect(formatSlicePosition({ ...g, affine: [...g.affine.slice(0, 11), 2.5, 0, 0, 0, 1] }, 1)).toBe('S 7.5 mm');
   });
 });

@@ -71,3 +71,21 @@ export function voxelToDisplay(view: AxialView, x: number, y: number): [number, 
   if (view.flipV) w = view.nV - 1 - w;
   return [(h + 0.5) * view.scaleH - 0.5, (w + 0.5) * view.scaleV - 0.5];
 }
+
+/**
+ * World position (mm, RAS+ superior axis) of axial slice z: the superior coordinate of the slice's
+ * centre voxel. Radiologists navigate by this number, not by a storage index.
+ */
+export function slicePositionMm(g: Geometry, z: number): number {
+  const a = g.affine;
+  const cx = (g.dims[0] - 1) / 2;
+  const cy = (g.dims[1] - 1) / 2;
+  return a[8] * cx + a[9] * cy + a[10] * z + a[11];
+}
+
+/** "S 34.0 mm" / "I 12.5 mm": a slice's position as a viewer shows it. */
+export function formatSlicePosition(g: Geometry, z: number): string {
+  const s = slicePositionMm(g, z);
+  const r = Math.round(s * 10) / 10;
+  return `${r < 0 ? 'I' : 'S'} ${Math.abs(r).toFixed(1)} mm`;
+}

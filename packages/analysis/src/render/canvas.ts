@@ -1,14 +1,61 @@
-import { PNG } from 'pngjs';
-import { GLYPH_ADVANCE, GLYPH_HEIGHT, glyphRows } from './font5x7';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import {
+  createCanvas as createSkiaCanvas,
+  GlobalFonts,
+  Image,
+  type SKRSContext2D,
+} from '@napi-rs/canvas';
 
 export type Rgb = [number, number, number];
+type Align = 'left' | 'center' | 'right';
 
-/** An RGBA8 raster (row-major, top row first) with the few drawing primitives the renderers need. */
+/**
+ * An RGBA8 raster (row-major, top row first) for the voxel images, plus vector drawing (text, lines)
+ * done by Skia (@napi-rs/canvas) when the PNG is encoded. Images are drawn pixel by pixel because every
+ * display pixel samples a voxel; text and lines are anti-aliased vectors laid over the finished raster,
+ * so labels always sit on top of the images they annotate.
+ */
 export interface Canvas {
   width: number;
   height: number;
   data: Uint8Array;
+  /** Vector operations, replayed in order over the raster by encodePng. */
+  vector: Array<(ctx: SKRSContext2D) => void>;
 }
+
+// One font family shipped with the package (DejaVu, from npm) so output does not depend on the
+// fonts a host or container happens to have.
+const FAMILY = 'anet-sans';
+let fontsReady = false;
+function ensureFonts(): void {
+  if (fontsReady) return;
+  const dir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+  GlobalFonts.registerFromPath(join(dir, 'DejaVuSans.ttf'), FAMILY);
+  GlobalFonts.registerFromPath(join(dir, 'DejaVuSans-Bold.ttf'), FAMILY);
+  fontsReady = true;
+}
+
+/**
+ * Text sizes are given as a small integer `scale` (1 = footnote, 2 = body, 3 = large, 4 = title);
+ * this is the pixel size of each.
+ */
+export function fontPx(scale: number): number {
+  return Math.round(6 + 5 * scale);
+}
+
+function font(scale: number, bold: boolean): string {
+  return `${bold ? 'bold ' : ''}${fontPx(scale)}px ${FAMILY}`;
+}
+
+let measurer: SKRSContext2D | undefined;
+function measureContext(): SKRSContext2D {
+  ensureFonts();
+  measurer ??= createSkiaCanvas(1, 1).getContext('2d');
+  return measurer;
+}
+
+const css = (c: Rgb, a = 1) => `rgba(${c[0]},${c[1]},${c[2]},${a})`;
 
 export function createCanvas(width: number, height: number, background: Rgb = [0, 0, 0]): Canvas {
   const w = Math.max(1, Math.round(width));
@@ -20,10 +67,10 @@ export function createCanvas(width: number, height: number, background: Rgb = [0
     data[4 * i + 2] = background[2];
     data[4 * i + 3] = 255;
   }
-  return { width: w, height: h, data };
+  return { width: w, height: h, data, vector: [] };
 }
 
-/** Blends `c` over pixel (x, y) with opacity `alpha` ∈ [0, 1]; outside the canvas is ignored. */
+/** Blends `c` over raster pixel (x, y) with opacity `alpha` ∈ [0, 1]; outside the canvas is ignored. */
 export function blendPixel(cv: Canvas, x: number, y: number, c: Rgb, alpha = 1): void {
   if (x < 0 || y < 0 || x >= cv.width || y >= cv.height) return;
   const i = 4 * (Math.floor(y) * cv.width + Math.floor(x));
@@ -33,6 +80,7 @@ export function blendPixel(cv: Canvas, x: number, y: number, c: Rgb, alpha = 1):
   cv.data[i + 2] = Math.round(cv.data[i + 2] * (1 - a) + c[2] * a);
 }
 
+/** A filled rectangle in the raster (colour bars, backgrounds, grid lines). */
 export function fillRect(cv: Canvas, x: number, y: number, w: number, h: number, c: Rgb, alpha = 1): void {
   const x0 = Math.max(0, Math.round(x));
   const y0 = Math.max(0, Math.round(y));
@@ -48,36 +96,54 @@ export function strokeRect(cv: Canvas, x: number, y: number, w: number, h: numbe
   fillRect(cv, x + w - 1, y, 1, h, c);
 }
 
-/** A line of the given width (square pen), stepping along the longer axis. */
-export function drawLine(
-  cv: Canvas,
-  x0: number,
-  y0: number,
-  x1: number,
-  y1: number,
-  c: Rgb,
-  width = 1,
-): void {
-  const steps = Math.max(1, Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))));
-  const r = (width - 1) / 2;
-  for (let s = 0; s <= steps; s++) {
-    const t = s / steps;
-    const x = x0 + (x1 - x0) * t;
-    const y = y0 + (y1 - y0) * t;
-    fillRect(cv, x - r, y - r, width, width, c);
-  }
+/** An anti-aliased polyline (vector, drawn over the raster). */
+export function drawPolyline(cv: Canvas, points: Array<[number, number]>, c: Rgb, width = 1): void {
+  if (points.length < 2) return;
+  const pts = points.map(([x, y]) => [x, y] as [number, number]);
+  cv.vector.push((ctx) => {
+    ctx.strokeStyle = css(c);
+    ctx.lineWidth = width;
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    ctx.beginPath();
+    ctx.moveTo(pts[0][0], pts[0][1]);
+    for (let i = 1; i < pts.length; i++) ctx.lineTo(pts[i][0], pts[i][1]);
+    ctx.stroke();
+  });
 }
 
-/** Width in pixels of `text` drawn at `scale`. */
-export function textWidth(text: string, scale = 1): number {
-  return Math.max(0, [...text].length * GLYPH_ADVANCE - 1) * scale;
+export function drawLine(cv: Canvas, x0: number, y0: number, x1: number, y1: number, c: Rgb, width = 1): void {
+  drawPolyline(
+    cv,
+    [
+      [x0, y0],
+      [x1, y1],
+    ],
+    c,
+    width,
+  );
 }
 
+/** Width in pixels of `text` at `scale`. */
+export function textWidth(text: string, scale = 1, bold = false): number {
+  const ctx = measureContext();
+  ctx.font = font(scale, bold);
+  return ctx.measureText(text).width;
+}
+
+/** Height of one line of text at `scale` (the box drawText fills below its y). */
 export function textHeight(scale = 1): number {
-  return GLYPH_HEIGHT * scale;
+  return Math.ceil(fontPx(scale) * 1.15);
 }
 
-/** Draws `text` with its top-left corner at (x, y); `align` shifts it so (x, y) is its left/centre/right. */
+export interface TextStyle {
+  align?: Align;
+  bold?: boolean;
+  /** A dark halo so the text stays legible on top of an image. */
+  halo?: boolean;
+}
+
+/** Draws `text` with the top of its line box at y; `align` says whether x is its left, centre or right. */
 export function drawText(
   cv: Canvas,
   text: string,
@@ -85,21 +151,25 @@ export function drawText(
   y: number,
   c: Rgb,
   scale = 1,
-  align: 'left' | 'center' | 'right' = 'left',
+  align: Align | TextStyle = 'left',
 ): void {
-  const w = textWidth(text, scale);
-  let cx = Math.round(align === 'left' ? x : align === 'center' ? x - w / 2 : x - w);
-  const cy = Math.round(y);
-  for (const ch of text) {
-    const rows = glyphRows(ch);
-    for (let r = 0; r < rows.length; r++)
-      for (let col = 0; col < 5; col++)
-        if (rows[r] & (1 << (4 - col))) fillRect(cv, cx + col * scale, cy + r * scale, scale, scale, c);
-    cx += GLYPH_ADVANCE * scale;
-  }
+  const style: TextStyle = typeof align === 'string' ? { align } : align;
+  cv.vector.push((ctx) => {
+    ctx.font = font(scale, style.bold ?? false);
+    ctx.textAlign = style.align ?? 'left';
+    ctx.textBaseline = 'top';
+    if (style.halo) {
+      ctx.lineWidth = Math.max(2, fontPx(scale) / 5);
+      ctx.lineJoin = 'round';
+      ctx.strokeStyle = 'rgba(0,0,0,0.85)';
+      ctx.strokeText(text, x, y);
+    }
+    ctx.fillStyle = css(c);
+    ctx.fillText(text, x, y);
+  });
 }
 
-/** Text with a dark 1-pixel halo so it stays legible on top of an image. */
+/** Text with a dark halo so it stays legible on top of an image. */
 export function drawTextOutlined(
   cv: Canvas,
   text: string,
@@ -107,28 +177,35 @@ export function drawTextOutlined(
   y: number,
   c: Rgb,
   scale = 1,
-  align: 'left' | 'center' | 'right' = 'left',
+  align: Align = 'left',
 ): void {
-  for (const [dx, dy] of [
-    [-1, 0],
-    [1, 0],
-    [0, -1],
-    [0, 1],
-  ])
-    drawText(cv, text, x + dx, y + dy, [0, 0, 0], scale, align);
-  drawText(cv, text, x, y, c, scale, align);
+  drawText(cv, text, x, y, c, scale, { align, halo: true });
 }
 
-/** PNG bytes of the canvas (pngjs encoder, 8-bit RGBA). */
+/** PNG bytes: the raster with the vector operations drawn over it. */
 export function encodePng(cv: Canvas): Uint8Array {
-  const png = new PNG({ width: cv.width, height: cv.height });
-  png.data = Buffer.from(cv.data.buffer, cv.data.byteOffset, cv.data.byteLength);
-  const buf = PNG.sync.write(png, { colorType: 6, filterType: 4 });
+  ensureFonts();
+  const skia = createSkiaCanvas(cv.width, cv.height);
+  const ctx = skia.getContext('2d');
+  const img = ctx.createImageData(cv.width, cv.height);
+  img.data.set(cv.data);
+  ctx.putImageData(img, 0, 0);
+  for (const op of cv.vector) {
+    ctx.save();
+    op(ctx);
+    ctx.restore();
+  }
+  const buf = skia.toBuffer('image/png');
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-/** Decodes PNG bytes (for tests and tools). */
+/** Decodes PNG bytes into a raster (for tests and tools). */
 export function decodePng(bytes: Uint8Array): Canvas {
-  const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
+  const img = new Image();
+  img.src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const skia = createSkiaCanvas(img.width, img.height);
+  const ctx = skia.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const data = ctx.getImageData(0, 0, img.width, img.height).data;
+  return { width: img.width, height: img.height, data: new Uint8Array(data), vector: [] };
 }

@@ -5,7 +5,7 @@ import { changeColour, type ChangeColourScale } from './changeColours';
 export const WHITE: Rgb = [255, 255, 255];
 export const GREY: Rgb = [170, 170, 170];
 export const BG: Rgb = [12, 12, 16];
-export const SHORT_DISCLAIMER = 'RESEARCH SOFTWARE, NOT A MEDICAL DEVICE';
+export const SHORT_DISCLAIMER = 'Research software, not a medical device';
 
 /** Height of the colour bar block drawn by drawColourBar. */
 export function colourBarHeight(fontScale: number): number {
@@ -38,15 +38,15 @@ export function drawColourBar(
   strokeRect(cv, x + half + gap - 1, y - 1, half - gap + 2, barH + 2, GREY);
   const ty = y + barH + 4;
   const fmt = (v: number) => v.toFixed(2);
-  drawText(cv, `-${fmt(scale.max)}`, x, ty, WHITE, fontScale, 'left');
-  drawText(cv, `-${fmt(scale.threshold)}`, x + half - gap, ty, WHITE, fontScale, 'right');
+  drawText(cv, `−${fmt(scale.max)}`, x, ty, WHITE, fontScale, 'left');
+  drawText(cv, `−${fmt(scale.threshold)}`, x + half - gap, ty, WHITE, fontScale, 'right');
   drawText(cv, `+${fmt(scale.threshold)}`, x + half + gap, ty, WHITE, fontScale, 'left');
   drawText(cv, `+${fmt(scale.max)}`, x + w, ty, WHITE, fontScale, 'right');
   const ly = ty + textHeight(fontScale) + 4;
-  drawText(cv, 'REDUCTION (MAP < 0)', x + (half - gap) / 2, ly, [120, 200, 255], fontScale, 'center');
+  drawText(cv, 'Reduction (map < 0)', x + (half - gap) / 2, ly, [120, 200, 255], fontScale, 'center');
   drawText(
     cv,
-    'GROWTH (MAP > 0)',
+    'Growth (map > 0)',
     x + half + gap + (half - gap) / 2,
     ly,
     [255, 190, 90],
@@ -65,10 +65,10 @@ export function drawSwatchLegend(
 ): void {
   const sw = 28;
   fillRect(cv, x, y, sw, 18, changeColour(1, undefined, scale));
-  drawText(cv, 'GROWTH (+1)', x + sw + 8, y + 9 - textHeight(fontScale) / 2, WHITE, fontScale);
-  const x2 = x + sw + 8 + textWidth('GROWTH (+1)', fontScale) + 32;
+  drawText(cv, 'Growth (+1)', x + sw + 8, y + 9 - textHeight(fontScale) / 2, WHITE, fontScale);
+  const x2 = x + sw + 8 + textWidth('Growth (+1)', fontScale) + 32;
   fillRect(cv, x2, y, sw, 18, changeColour(-1, undefined, scale));
-  drawText(cv, 'REDUCTION (-1)', x2 + sw + 8, y + 9 - textHeight(fontScale) / 2, WHITE, fontScale);
+  drawText(cv, 'Reduction (−1)', x2 + sw + 8, y + 9 - textHeight(fontScale) / 2, WHITE, fontScale);
 }
 
 /** Draws lines of text that wrap at `maxWidth`; returns the height used. */
@@ -82,7 +82,7 @@ export function drawWrapped(
   fontScale: number,
 ): number {
   const words = text.split(/\s+/).filter(Boolean);
-  const lineH = textHeight(fontScale) + 4 * fontScale;
+  const lineH = textHeight(fontScale) + 2 * fontScale;
   let line = '';
   let yy = y;
   for (const w of words) {
@@ -112,7 +112,7 @@ export function wrappedHeight(text: string, maxWidth: number, fontScale: number)
     } else line = next;
   }
   if (line) lines++;
-  return lines * (textHeight(fontScale) + 4 * fontScale);
+  return lines * (textHeight(fontScale) + 2 * fontScale);
 }
 
 /** The full disclaimer (contracts' DISCLAIMER) for the footer. */

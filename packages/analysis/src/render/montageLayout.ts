@@ -1,6 +1,6 @@
 import { AnetError, type Volume } from '@anet/contracts';
 import { createCanvas, drawText, drawTextOutlined, encodePng, textHeight, type Canvas } from './canvas';
-import { axialView, type AxialView } from './axialView';
+import { axialView, formatSlicePosition, type AxialView } from './axialView';
 import { changeColourScale, type ChangeColourScale } from './changeColours';
 import {
   BG,
@@ -17,6 +17,7 @@ import { drawAxialTile } from './drawAxialTile';
 import { intensityWindow } from './intensityWindow';
 
 const REFERENCE_GREEN: [number, number, number] = [60, 255, 90];
+const AMBER: [number, number, number] = [255, 190, 70];
 
 export interface OverlayInput {
   /** Follow-up scan in the map's grid (e.g. the preprocessed follow-up written back to the baseline grid). */
@@ -31,6 +32,8 @@ export interface OverlayInput {
   threshold?: number;
   /** Text lines under the title, e.g. the change in mL and the class. */
   lines?: string[];
+  /** Warnings drawn in amber under the lines (e.g. header spacing that makes mL unreliable). */
+  warnings?: string[];
   title?: string;
   /** Optional reference mask (non-zero = inside, e.g. the ground-truth change |gt|) outlined in green on every tile. */
   reference?: Volume;
@@ -56,6 +59,11 @@ export function assertSameDims(
       );
     }
   }
+}
+
+/** The grey images an overlay shows: a slice blank in any of them is padding and is not selected. */
+export function shownImages(input: OverlayInput): Float32Array[] {
+  return input.baseline ? [input.baseline.data, input.followup.data] : [input.followup.data];
 }
 
 export function checkOverlayInput(input: OverlayInput): void {
@@ -113,17 +121,22 @@ export function renderSliceGrid(
   const rows = Math.ceil(slices.length / cols);
   const width = Math.max(2 * margin + cols * cellW + (cols - 1) * gap, 560);
   const inner = width - 2 * margin;
-  const title = input.title ?? 'ANET CHANGE MAP';
+  const title = input.title ?? 'anet change map';
   const lines = input.lines ?? [];
+  const warnings = (input.warnings ?? []).map((w) => `⚠ ${w}`);
   const headerH =
-    wrappedHeight(title, inner, fs + 1) + 4 + lines.reduce((h, l) => h + wrappedHeight(l, inner, fs), 0) + 8;
+    wrappedHeight(title, inner, fs + 1) +
+    4 +
+    lines.reduce((h, l) => h + wrappedHeight(l, inner, fs), 0) +
+    warnings.reduce((h, l) => h + wrappedHeight(l, inner, fs - 1 || 1) + 4, 0) +
+    8;
   const contour = input.reference ? { volume: input.reference, colour: REFERENCE_GREEN } : undefined;
   const legendLines = [
-    'ORIENTATION: RADIOLOGICAL - PATIENT RIGHT ON IMAGE LEFT, ANTERIOR UP. Z = AXIAL SLICE INDEX (FROM 0).',
+    'Radiological orientation: patient right on image left, anterior up. Slice positions are the world superior (S) / inferior (I) coordinate in mm from the baseline header.',
     input.baseline
-      ? 'LEFT: BASELINE, CHANGE OUTLINED. RIGHT: FOLLOW-UP, CHANGE FILLED.'
-      : 'FOLLOW-UP, CHANGE FILLED.',
-    input.reference ? `GREEN OUTLINE: ${input.referenceLabel ?? 'REFERENCE'}.` : '',
+      ? 'Left: baseline, change outlined. Right: follow-up aligned to the baseline, change filled.'
+      : 'Follow-up, change filled.',
+    input.reference ? `Green outline: ${input.referenceLabel ?? 'reference'}.` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -139,14 +152,15 @@ export function renderSliceGrid(
   let y = margin;
   y += drawWrapped(cv, title, margin, y, inner, WHITE, fs + 1) + 4;
   for (const line of lines) y += drawWrapped(cv, line, margin, y, inner, WHITE, fs);
+  for (const w of warnings) y += drawWrapped(cv, w, margin, y + 4, inner, AMBER, fs - 1 || 1) + 4;
   y = margin + headerH;
   slices.forEach((z, k) => {
     const cx = margin + (k % cols) * (cellW + gap);
     const cy = y + Math.floor(k / cols) * (cellH + gap);
-    drawText(cv, `Z = ${z}`, cx, cy, WHITE, fs);
+    drawText(cv, formatSlicePosition(input.followup, z), cx, cy, WHITE, fs, { bold: true });
     let tx = cx;
     if (input.baseline) {
-      drawText(cv, 'BASELINE', cx + view.width - 2, cy, GREY, fs - 1 || 1, 'right');
+      drawText(cv, 'baseline', cx + view.width - 2, cy, GREY, fs - 1 || 1, 'right');
       drawAxialTile(cv, tx, cy + labelH, view, input.baseline, z, blWin, {
         ternary: input.ternary,
         map: input.map,
@@ -157,7 +171,7 @@ export function renderSliceGrid(
       drawOrientation(cv, tx, cy + labelH, view, fs - 1 || 1);
       tx += view.width + 4;
     }
-    drawText(cv, 'FOLLOW-UP', tx + view.width - 2, cy, GREY, fs - 1 || 1, 'right');
+    drawText(cv, 'follow-up', tx + view.width - 2, cy, GREY, fs - 1 || 1, 'right');
     drawAxialTile(cv, tx, cy + labelH, view, input.followup, z, fuWin, {
       ternary: input.ternary,
       map: input.map,

@@ -1,5 +1,6 @@
 import {
   drawLine,
+  drawPolyline,
   drawText,
   fillRect,
   strokeRect,
@@ -104,17 +105,17 @@ export function plotPanel(cv: Canvas, x: number, y: number, w: number, h: number
     drawLine(cv, px(a), py(b), px(c), py(d), [150, 150, 150], 1);
   }
   for (const s of spec.series) {
-    let prev: [number, number] | null = null;
-    for (let i = 0; i < s.ys.length; i++) {
+    // one anti-aliased polyline per run of finite points
+    let run: Array<[number, number]> = [];
+    for (let i = 0; i <= s.ys.length; i++) {
       const yv = s.ys[i];
       const xv = s.xs[i];
-      if (!Number.isFinite(yv) || !Number.isFinite(xv)) {
-        prev = null;
+      if (i === s.ys.length || !Number.isFinite(yv) || !Number.isFinite(xv)) {
+        drawPolyline(cv, run, s.colour, s.width ?? 2);
+        run = [];
         continue;
       }
-      const p: [number, number] = [px(xv), Math.max(top, Math.min(bottom, py(yv)))];
-      if (prev) drawLine(cv, prev[0], prev[1], p[0], p[1], s.colour, s.width ?? 2);
-      prev = p;
+      run.push([px(xv), Math.max(top, Math.min(bottom, py(yv)))]);
     }
   }
   strokeRect(cv, left, top, pw + 1, ph + 1, AXIS);

@@ -1,5 +1,5 @@
 import { AnetError, type Volume } from '@anet/contracts';
-import { axialView, displayToVoxel, type AxialView } from './axialView';
+import { axialView, displayToVoxel, formatSlicePosition, type AxialView } from './axialView';
 import {
   createCanvas,
   drawText,
@@ -13,7 +13,6 @@ import {
 import { BG, drawWrapped, FOOTER_TEXT, GREY, WHITE, wrappedHeight } from './decorations';
 import { drawAxialTile } from './drawAxialTile';
 import { assertSameDims } from './montageLayout';
-import { hasGlyph } from './font5x7';
 import { intensityWindow } from './intensityWindow';
 
 export interface AlignmentQcInput {
@@ -27,7 +26,7 @@ export interface AlignmentQcInput {
   brainMask?: Volume;
   /** Text lines under the title, e.g. 'rotation 0.5°, translation 5.7 mm; NCC 0.36 → 0.73'. */
   lines?: string[];
-  /** Default 'ALIGNMENT QC: FOLLOW-UP ON BASELINE'. */
+  /** Default 'Alignment QC: follow-up on baseline'. */
   title?: string;
   /** Axial slice indices to show; default: `maxSlices` spread over the brain, empty slices skipped. */
   slices?: number[];
@@ -54,22 +53,6 @@ const FOLLOWUP_GREEN: Rgb = [70, 255, 70];
 const MASK_OUTLINE: Rgb = [255, 150, 30];
 const ORIENTATION_COLOUR: Rgb = [255, 255, 160];
 const FOOTER_COLOUR: Rgb = [255, 210, 120];
-
-/** The 5×7 font has no '°' or arrows: spell them with glyphs it has. */
-const TEXT_SUBSTITUTES: Record<string, string> = {
-  '°': ' DEG',
-  '→': '->',
-  '←': '<-',
-  '–': '-',
-  '—': '-',
-  µ: 'U',
-};
-
-function printable(text: string): string {
-  let out = '';
-  for (const ch of text) out += hasGlyph(ch) ? ch : (TEXT_SUBSTITUTES[ch] ?? ch);
-  return out;
-}
 
 function checkInput(input: AlignmentQcInput): void {
   const parts = [
@@ -190,8 +173,8 @@ function colouredText(
   maxWidth: number,
   fs: number,
 ): number {
-  const lineH = textHeight(fs) + 4 * fs;
-  const space = textWidth(' ', fs) + fs;
+  const lineH = textHeight(fs) + 2 * fs;
+  const space = textWidth(' ', fs);
   let cx = x;
   let cy = y;
   let lineEmpty = true;
@@ -409,20 +392,20 @@ export function renderAlignmentQcCanvas(input: AlignmentQcInput): {
   const width = Math.max(2 * margin + cols * view.width + (cols - 1) * gap, 560);
   const inner = width - 2 * margin;
 
-  const title = printable(input.title ?? 'ALIGNMENT QC: FOLLOW-UP ON BASELINE');
-  const lines = (input.lines ?? []).map(printable);
+  const title = input.title ?? 'Alignment QC: follow-up on baseline';
+  const lines = input.lines ?? [];
   const legend: Array<[string, Rgb]> = [
-    ['BASELINE MAGENTA,', BASELINE_MAGENTA],
-    ['FOLLOW-UP GREEN:', FOLLOWUP_GREEN],
-    ['GREY WHERE THEY AGREE.', WHITE],
-    ...(brainMask ? ([['ORANGE OUTLINE: BASELINE BRAIN MASK.', MASK_OUTLINE]] as Array<[string, Rgb]>) : []),
+    ['Baseline magenta,', BASELINE_MAGENTA],
+    ['follow-up green:', FOLLOWUP_GREEN],
+    ['grey where they agree.', WHITE],
+    ...(brainMask ? ([['Orange outline: baseline brain mask.', MASK_OUTLINE]] as Array<[string, Rgb]>) : []),
   ];
   const rows: Array<{ key: 'before' | 'after'; label: string; followup: Volume }> = [
-    { key: 'before', label: 'BEFORE ALIGNMENT (FOLLOW-UP AS STORED)', followup: shown.before },
-    { key: 'after', label: 'AFTER ALIGNMENT (FOLLOW-UP REGISTERED TO BASELINE)', followup: shown.after },
+    { key: 'before', label: 'Before alignment (follow-up as stored)', followup: shown.before },
+    { key: 'after', label: 'After alignment (follow-up registered to baseline)', followup: shown.after },
   ];
   const orientation =
-    'ORIENTATION: RADIOLOGICAL - PATIENT RIGHT ON IMAGE LEFT, ANTERIOR UP. Z = AXIAL SLICE INDEX (FROM 0).';
+    'Radiological orientation: patient right on image left, anterior up. Slice positions are the world superior (S) / inferior (I) coordinate in mm from the baseline header.';
 
   const headerH =
     wrappedHeight(title, inner, fs + 1) +
@@ -452,7 +435,7 @@ export function renderAlignmentQcCanvas(input: AlignmentQcInput): {
     y += drawWrapped(cv, row.label, margin, y, inner, WHITE, fs);
     slices.forEach((z, k) => {
       const tx = margin + k * (view.width + gap);
-      drawText(cv, `Z = ${z}`, tx, y, GREY, fs);
+      drawText(cv, formatSlicePosition(baseline, z), tx, y, GREY, fs);
       const ty = y + zLabelH;
       drawFusedTile(cv, tx, ty, view, shown.baseline, row.followup, k, blWin, fuWin, scratch, masks.get(k));
       drawOrientation(cv, tx, ty, view, small);

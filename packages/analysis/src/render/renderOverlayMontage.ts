@@ -1,4 +1,4 @@
-import { renderSliceGrid, type OverlayInput } from './montageLayout';
+import { renderSliceGrid, shownImages, type OverlayInput } from './montageLayout';
 import { selectSlices } from './selectSlices';
 
 export interface OverlayMontageOptions extends OverlayInput {
@@ -11,6 +11,7 @@ export interface OverlayMontageOptions extends OverlayInput {
 
 /** One overview PNG (overlay.png): a montage of axial slices with growth warm and reduction cool. */
 export function renderOverlayMontage(opts: OverlayMontageOptions): Uint8Array {
-  const slices = opts.slices ?? selectSlices(opts.ternary.data, opts.ternary.dims, opts.maxSlices ?? 12);
+  const slices =
+    opts.slices ?? selectSlices(opts.ternary.data, opts.ternary.dims, opts.maxSlices ?? 12, shownImages(opts));
   return renderSliceGrid(opts, slices, opts.tilePx ?? 256, opts.baseline ? 2 : 4);
 }

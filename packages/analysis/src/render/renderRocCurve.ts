@@ -25,8 +25,8 @@ export function renderRocCurve(curves: RocCurveSeries[], opts: { title?: string 
   const legendH = curves.length * lineH + 16;
   const cv = createCanvas(size, size + legendH + 20, [255, 255, 255]);
   plotPanel(cv, 10, 10, size - 20, size - 20, {
-    title: opts.title ?? 'VOXEL-WISE ROC (TPR VS FPR)',
-    xLabel: 'FALSE POSITIVE RATE',
+    title: opts.title ?? 'Voxel-wise ROC (TPR vs FPR)',
+    xLabel: 'False positive rate',
     xRange: [0, 1],
     yRange: [0, 1],
     reference: [0, 0, 1, 1],
@@ -42,6 +42,6 @@ export function renderRocCurve(curves: RocCurveSeries[], opts: { title?: string 
     drawText(cv, `${c.label}${auc}`, 84, y, [0, 0, 0], fs);
     y += lineH;
   });
-  drawText(cv, 'Y: TRUE POSITIVE RATE', 40, y + 4, [90, 90, 90], fs);
+  drawText(cv, 'y: true positive rate', 40, y + 4, [90, 90, 90], fs);
   return encodePng(cv);
 }

@@ -1,4 +1,5 @@
-import { prepareOverlay, renderSliceGrid, type OverlayInput } from './montageLayout';
+import { formatSlicePosition } from './axialView';
+import { prepareOverlay, renderSliceGrid, shownImages, type OverlayInput } from './montageLayout';
 import { slicesWithChange } from './selectSlices';
 
 export interface SliceOverlay {
@@ -12,13 +13,13 @@ export interface SliceOverlay {
 export function renderSliceOverlays(
   opts: OverlayInput & { slices?: number[]; tilePx?: number },
 ): SliceOverlay[] {
-  const slices = opts.slices ?? slicesWithChange(opts.ternary.data, opts.ternary.dims);
+  const slices = opts.slices ?? slicesWithChange(opts.ternary.data, opts.ternary.dims, shownImages(opts));
   const prepared = prepareOverlay(opts);
   return slices.map((z) => ({
     slice: z,
     name: `overlay_slice_${String(z).padStart(3, '0')}.png`,
     png: renderSliceGrid(
-      { ...opts, title: opts.title ?? `ANET CHANGE MAP - AXIAL SLICE Z = ${z}` },
+      { ...opts, title: opts.title ?? `anet change map — axial slice ${formatSlicePosition(opts.followup, z)} (index ${z})` },
       [z],
       opts.tilePx ?? 512,
       1,

@@ -29,10 +29,10 @@ export function movingAverage(ys: ArrayLike<number>, k: number): Float64Array {
 }
 
 const PANELS: Array<{ key: keyof Omit<LossHistoryLike, 'epoch'>; title: string; colour: Rgb }> = [
-  { key: 'critic', title: 'CRITIC LOSS', colour: [200, 40, 40] },
-  { key: 'generator', title: 'GENERATOR LOSS', colour: [30, 90, 200] },
-  { key: 'wasserstein', title: 'WASSERSTEIN ESTIMATE D(REAL)-D(FAKE)', colour: [20, 140, 60] },
-  { key: 'gp', title: 'GRADIENT PENALTY', colour: [140, 60, 170] },
+  { key: 'critic', title: 'Critic loss', colour: [200, 40, 40] },
+  { key: 'generator', title: 'Generator loss', colour: [30, 90, 200] },
+  { key: 'wasserstein', title: 'Wasserstein estimate D(real) − D(fake)', colour: [20, 140, 60] },
+  { key: 'gp', title: 'Gradient penalty', colour: [140, 60, 170] },
 ];
 
 /**
@@ -46,7 +46,7 @@ export function renderTrainingCurve(history: LossHistoryLike, opts: { title?: st
   const fs = 2;
   const titleH = textHeight(3) + 16;
   const cv = createCanvas(2 * pw + 3 * margin, 2 * ph + 3 * margin + titleH, [255, 255, 255]);
-  drawText(cv, opts.title ?? 'ANET TRAINING CURVES', margin, margin, [0, 0, 0], 3);
+  drawText(cv, opts.title ?? 'anet training curves', margin, margin, [0, 0, 0], 3);
   const n = history.epoch.length;
   const xs = history.epoch;
   const xRange: [number, number] = n > 1 ? [Math.min(...xs), Math.max(...xs)] : [0, Math.max(1, xs[0] ?? 1)];
