@@ -42,6 +42,17 @@ export const infrastructurePlugin = fp<{ config: ApiConfig }>(
       down = true;
     });
     redis.on('ready', () => (down = false));
+    // Routes skip Redis while it is not `ready`: give the first connection a moment at start-up so
+    // the first requests are not refused for a Redis that is merely still connecting.
+    if (redis.status !== 'ready')
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        timer.unref();
+        redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     app.decorate('redis', redis);
     const queue = new Queue<AnalyseJobData>(config.QUEUE_NAME, {
       connection: redis,
