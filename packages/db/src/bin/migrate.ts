@@ -9,7 +9,8 @@ if (!databaseUrl) {
   process.exit(1);
 }
 try {
-  if (await ensureDatabase(databaseUrl)) console.log(`created database ${new URL(databaseUrl).pathname.slice(1)}`);
+  if (await ensureDatabase(databaseUrl))
+    console.log(`created database ${new URL(databaseUrl).pathname.slice(1)}`);
   const { applied, alreadyApplied } = await runMigrations(databaseUrl, { log: (l) => console.log(l) });
   console.log(`migrations: ${applied.length} applied, ${alreadyApplied.length} already applied`);
 } catch (err) {
