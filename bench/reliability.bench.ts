@@ -15,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'anet-rel-bench-'));
 const files = {
   load: join(dir, 'load.json'),
   faults: join(dir, 'faults.json'),
+  hardening: join(dir, 'hardening.json'),
   vitest: join(dir, 'vitest.json'),
 };
 
@@ -25,7 +26,12 @@ const run = spawnSync(
   {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, REL_LOAD_FIGURES: files.load, REL_FAULTS_FIGURES: files.faults },
+    env: {
+      ...process.env,
+      REL_LOAD_FIGURES: files.load,
+      REL_FAULTS_FIGURES: files.faults,
+      REL_HARDENING_FIGURES: files.hardening,
+    },
   },
 );
 const seconds = Math.round((Date.now() - t0) / 1000);
@@ -52,6 +58,10 @@ const faults = read<{
   jobsLost: number;
   orphanObjects: number;
 }>(files.faults);
+
+const hardening = read<
+  Array<{ case: string; tried: string; statuses: string; left: string; memory: string }>
+>(files.hardening);
 
 const perFile = (part: string) =>
   v?.testResults.filter((r) => r.name.includes(part)).flatMap((r) => r.assertionResults) ?? [];
@@ -92,6 +102,14 @@ console.log(
 console.log('\n| figure | measured | target / note |\n|---|---|---|');
 for (const [k, m, t] of rows) console.log(`| ${k} | ${m} | ${t} |`);
 if (load) console.log(`\nload figures: ${JSON.stringify(load, null, 2)}`);
+if (hardening) {
+  // Issue 14: per fault, what was tried, what came back, what was left, what it cost.
+  console.log(
+    '\n| hardening case | requests tried | statuses | left behind | memory |\n|---|---|---|---|---|',
+  );
+  for (const h of hardening)
+    console.log(`| ${h.case} | ${h.tried} | ${h.statuses} | ${h.left} | ${h.memory} |`);
+}
 if (faults) console.log(`\nfaults: what was lost\n${faults.ledger.map((l) => `  ${l}`).join('\n')}`);
 console.log(`\nopen bugs pinned by it.fails (${bugs.length}):\n${bugs.map((b) => `  - ${b}`).join('\n')}`);
 process.exitCode = run.status ?? 1;

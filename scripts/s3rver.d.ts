@@ -13,9 +13,22 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
+  /** The few parts of a Koa context the multipart extension reads and writes. */
+  interface KoaContext {
+    method: string;
+    path: string;
+    query: Record<string, string | string[] | undefined>;
+    status: number;
+    type: string;
+    body: unknown;
+  }
+
   export default class S3rver {
     constructor(options?: S3rverOptions);
     httpServer?: Server;
+    /** Koa's middleware list (composed when the server starts). */
+    middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void> | void>;
+    store: { rootDirectory: string };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -141,11 +141,11 @@ s3rver_up() {
     log "s3rver: something already answers on 127.0.0.1:$S3RVER_PORT"
     return
   fi
-  local bin="$ROOT/node_modules/.bin/s3rver"
-  [ -x "$bin" ] || die "s3rver is not installed: run npm ci first"
+  [ -d "$ROOT/node_modules/s3rver" ] || die "s3rver is not installed: run npm ci first"
   mkdir -p "$STATE/s3rver"
   log "s3rver: starting on 127.0.0.1:$S3RVER_PORT (data in $STATE/s3rver, bucket $S3_BUCKET)"
-  nohup "$bin" -a 127.0.0.1 -p "$S3RVER_PORT" -d "$STATE/s3rver" --configure-bucket "$S3_BUCKET" \
+  # s3rver plus the multipart-upload listing and abort it lacks (scripts/localS3.ts).
+  (cd "$ROOT" && exec nohup node --import tsx scripts/localS3.ts 127.0.0.1 "$S3RVER_PORT" "$STATE/s3rver" "$S3_BUCKET") \
     >"$STATE/s3rver-$S3RVER_PORT.log" 2>&1 &
   echo $! >"$STATE/s3rver-$S3RVER_PORT.pid"
   wait_for s3rver 20 port_open "$S3RVER_PORT"

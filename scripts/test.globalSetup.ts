@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import S3rver from 's3rver';
 import type { TestProject } from 'vitest/node';
 import { createTempDatabase, runMigrations } from '@anet/db';
+import { addMultipartUploadOps } from './s3rverMultipart';
 
 export interface AnetTestServices {
   /** Server-level URL (database `postgres`) for tests that need their own empty database. */
@@ -81,6 +82,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       silent: true,
       configureBuckets: [{ name: s3Bucket }],
     });
+    addMultipartUploadOps(s3);
     const { port } = await s3.run();
     cleanups.push(async () => {
       s3.httpServer?.closeAllConnections();

@@ -25,7 +25,8 @@ let port: number;
 beforeAll(async () => {
   prisma = testPrisma();
   store = testStore();
-  app = await buildTestApp();
+  // Ten uploads of one tenant at once: above the default per-tenant cap (4), which is not under test here.
+  app = await buildTestApp({ MAX_CONCURRENT_UPLOADS_PER_TENANT: 20 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
 });

@@ -78,8 +78,10 @@ beforeAll(async () => {
   store = testStore();
   // The production logger settings of apps/api/src/server.ts (redacted Authorization), at the most
   // verbose level so that anything a request could leak is written.
+  // AUTH_FAILURES_MAX raised: these tests send many bad keys from one address on purpose to check
+  // each answer; the throttle itself is tested in hardening.test.ts.
   app = await buildTestApp(
-    { PRESIGN_TTL_SECONDS: 3 },
+    { PRESIGN_TTL_SECONDS: 3, AUTH_FAILURES_MAX: 100_000 },
     {
       logger: {
         level: 'trace',

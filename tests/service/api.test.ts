@@ -452,9 +452,9 @@ describe('health, metrics, docs', () => {
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toEqual({ postgres: { ok: true }, redis: { ok: true }, s3: { ok: true } });
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/anet_queue_depth\{state="waiting"\}/);
-    expect(metrics.body).toMatch(/anet_jobs\{status="queued"\}/);
     expect(metrics.body).toMatch(/anet_http_requests_total/);
+    // No METRICS_TOKEN configured: job and queue figures are not served to whoever can reach the port.
+    expect(metrics.body).not.toMatch(/anet_jobs|anet_queue_depth/);
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/artifacts/{name}']),
@@ -463,6 +463,25 @@ describe('health, metrics, docs', () => {
     const unknown = await app.inject({ method: 'GET', url: '/nope' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('ROUTE_NOT_FOUND');
+  });
+});
+
+describe('metrics access', () => {
+  it('with METRICS_TOKEN, /metrics needs the token and then adds job and queue figures', async () => {
+    const token = 'scrape-token-0123456789';
+    app = await buildTestApp({ METRICS_TOKEN: token });
+    const open = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(open.statusCode).toBe(401);
+    expect(ErrorBodySchema.parse(open.json()).error.code).toBe('UNAUTHORIZED');
+    const wrong = await app.inject({ method: 'GET', url: '/metrics', headers: bearer('x'.repeat(23)) });
+    expect(wrong.statusCode).toBe(401);
+    const ok = await app.inject({ method: 'GET', url: '/metrics', headers: bearer(token) });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toMatch(/anet_queue_depth\{state="waiting"\}/);
+    expect(ok.body).toMatch(/anet_jobs\{status="queued"\}/);
+    expect(ok.body).toMatch(/anet_http_requests_total/);
+    // The old SQL-per-scrape mean is gone; stage durations are the worker's histogram.
+    expect(ok.body).not.toMatch(/anet_stage_duration_seconds_mean/);
   });
 });
 
@@ -492,12 +511,44 @@ describe('Reconciler', () => {
       { intervalMs: 0, orphanAgeMs: 60_000, enqueueGraceMs: 0 },
     );
     // Young orphans are left alone: their upload may still be in flight.
-    expect(await r.runOnce()).toEqual({ enqueued: 1, orphansDeleted: 0 });
+    expect(await r.runOnce()).toEqual({ enqueued: 1, orphansDeleted: 0, multipartAborted: 0 });
     const later = new Date(Date.now() + 120_000);
     const out = await r.runOnce(later);
-    expect(out).toEqual({ enqueued: 0, orphansDeleted: 1 });
+    expect(out).toEqual({ enqueued: 0, orphansDeleted: 1, multipartAborted: 0 });
     expect((await app.queue.getJob(id))?.data).toEqual({ jobId: id });
     expect((await tenantObjects(t.tenantId)).every((k) => k.includes(id))).toBe(true);
     expect(await tenantObjects(t.tenantId)).toHaveLength(2);
+  });
+});
+
+describe('Reconciler: multipart uploads', () => {
+  it('aborts multipart uploads under tenants/ older than the orphan age, leaves young ones', async () => {
+    app = await buildTestApp({ S3_BUCKET: `mpu-${Date.now()}` });
+    await app.store.ensureBucket();
+    const { CreateMultipartUploadCommand, UploadPartCommand } = await import('@aws-sdk/client-s3');
+    const key = `${jobPrefix('t-mpu', '00000000-0000-4000-8000-0000000000aa')}inputs/baseline`;
+    const { UploadId } = await app.store.client.send(
+      new CreateMultipartUploadCommand({ Bucket: app.store.bucket, Key: key }),
+    );
+    await app.store.client.send(
+      new UploadPartCommand({
+        Bucket: app.store.bucket,
+        Key: key,
+        UploadId,
+        PartNumber: 1,
+        Body: new Uint8Array(1024),
+      }),
+    );
+    expect((await app.store.listMultipartUploads('tenants/')).map((u) => u.key)).toEqual([key]);
+    // Parts of an unfinished upload are no object: the object sweep cannot see them.
+    expect(await app.store.list('tenants/')).toEqual([]);
+    const { Reconciler } = await import('../../apps/api/src/queue/Reconciler');
+    const r = new Reconciler(
+      { jobs: app.jobs, queue: app.queue, store: app.store, log: app.log },
+      { intervalMs: 0, orphanAgeMs: 60_000 },
+    );
+    expect(await r.abortStaleMultipartUploads()).toBe(0);
+    expect(await r.abortStaleMultipartUploads(new Date(Date.now() + 120_000))).toBe(1);
+    expect(await app.store.listMultipartUploads('tenants/')).toEqual([]);
   });
 });

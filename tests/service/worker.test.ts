@@ -363,12 +363,29 @@ describe('worker', { timeout: 300_000 }, () => {
     const latestCkpt = Math.max(...(await checkpointEpochs(tenant.tenantId, job.id)));
 
     // 3. The stalled job is picked up by another worker and finishes from the latest checkpoint.
-    await inProcessWorker(q, fastStall);
+    const metricsToken = 'worker-metrics-token-1';
+    const c = await inProcessWorker(q, { ...fastStall, METRICS_TOKEN: metricsToken });
     const done = await waitFor('job to finish after SIGKILL', async () => {
       const j = await getJob(app, tenant.key, job.id);
       return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
     });
     expect(done.status).toBe('succeeded');
+    // Three processor starts (SIGTERM'd, SIGKILL'd, finished): a killed attempt counts although
+    // BullMQ's attemptsMade does not rise for a stalled job.
+    expect(done.attempts).toBe(3);
+    // Stage durations: a histogram observed as each stage ends (the final one once the job ends).
+    const metricsUrl = `http://127.0.0.1:${c.healthPort}/metrics`;
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    const text = await waitFor(
+      'the final stage in the histogram',
+      async () => {
+        const t = await (await fetch(metricsUrl, { headers: bearer(metricsToken) })).text();
+        return /anet_stage_duration_seconds_count\{stage="analysing"\} 1/.test(t) && t;
+      },
+      10_000,
+    );
+    expect(text).toMatch(/anet_stage_duration_seconds_count\{stage="inferring"\} 1/);
+    expect(text).toMatch(/anet_stage_duration_seconds_bucket\{le="[^"]+",stage="inferring"\}/);
     const events = await prisma.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: 'asc' } });
     const resumes = events
       .filter((e) => (e.detail as { action?: string } | null)?.action === 'resumed')

@@ -1,14 +1,28 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createNiftiValidator } from '@anet/nifti';
-import { AnetError, ERROR_CODES, HTTP_STATUS_BY_CODE, type JobOptions } from '@anet/contracts';
-import { loadConfig, type ApiConfig } from './config';
-import { cutOffSlowRequests, handleClientError } from './connectionLimits';
+import {
+  AnetError,
+  ARTIFACT_NAME_MAX,
+  ERROR_CODES,
+  HTTP_STATUS_BY_CODE,
+  type JobOptions,
+} from '@anet/contracts';
+import { loadConfig, requestTimeoutMs, type ApiConfig } from './config';
+import { cutOffSlowRequests, frameworkErrorHandler, handleClientError } from './connectionLimits';
 import { withRedaction } from './logRedaction';
+import { logDestination, logOneLinePerRequest } from './logging';
+import { refuseKeysInQuery } from './plugins/auth';
+import { fallbackRateLimitStore } from './rateLimitStore';
 import { registerErrorHandler } from './errorHandler';
 import { infrastructurePlugin } from './plugins/infrastructure';
 import { metricsPlugin } from './plugins/metrics';
@@ -42,16 +56,26 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   // The client-error handler needs the logger of the instance it is an option of.
   const logRef: { log?: FastifyBaseLogger } = {};
   const app = Fastify({
-    logger: withRedaction(opts.logger ?? { level: config.LOG_LEVEL }),
+    logger: withRedaction(
+      opts.logger ?? { level: config.LOG_LEVEL, stream: logDestination(config.LOG_FORMAT) },
+    ),
+    // One line per request, written by logOneLinePerRequest (with credentials redacted from the URL).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // The router's limit on a raw path segment: an artifact name of the contract's longest, even
+    // fully percent-encoded (3 characters each), reaches the route and its schema.
+    routerOptions: { maxParamLength: 3 * ARTIFACT_NAME_MAX },
+    frameworkErrors: frameworkErrorHandler,
     // Fastify's default logs err.rawPacket, i.e. the raw request with its Authorization header.
     clientErrorHandler: (err, socket) => handleClientError(logRef.log, err, socket),
   });
   logRef.log = app.log;
-  cutOffSlowRequests(app, config.REQUEST_TIMEOUT_MS);
+  logOneLinePerRequest(app);
+  cutOffSlowRequests(app, requestTimeoutMs(config));
+  refuseKeysInQuery(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandler(app);
+  registerErrorHandler(app, { retryAfterSeconds: config.RETRY_AFTER_SECONDS });
 
   await app.register(infrastructurePlugin, { config });
   await app.register(swagger, {
@@ -80,7 +104,11 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
 
   const createValidator: ValidatorFactory =
     opts.createValidator ??
-    (() => createNiftiValidator({ maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES }));
+    (() =>
+      createNiftiValidator({
+        maxDecompressedBytes: config.MAX_DECOMPRESSED_BYTES,
+        maxVoxels: config.MAX_VOXELS_PER_SCAN,
+      }));
   await app.register(
     async (v1) => {
       await v1.register(authPlugin);
@@ -89,11 +117,14 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
         hook: 'preHandler',
         max: config.RATE_LIMIT_MAX,
         timeWindow: config.RATE_LIMIT_WINDOW_MS,
-        redis: app.redis,
-        nameSpace: `${config.REDIS_PREFIX}:anet-rl:`,
+        store: rateLimitStore(app),
         keyGenerator: (req) => req.principal.keyId,
         errorResponseBuilder: (_req, ctx) =>
-          new AnetError('RATE_LIMITED', `rate limit of ${ctx.max} requests per ${ctx.after} exceeded`),
+          new AnetError(
+            'RATE_LIMITED',
+            `rate limit of ${ctx.max} requests per ${config.RATE_LIMIT_WINDOW_MS / 1000} s exceeded; retry in ${ctx.after}`,
+            { details: { limit: ctx.max, windowSeconds: config.RATE_LIMIT_WINDOW_MS / 1000 } },
+          ),
       });
       await v1.register(jobsRoutes, { createValidator, defaultProfile: opts.defaultProfile ?? 'cpu' });
       await v1.register(artifactsRoutes);
@@ -117,4 +148,27 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
     app.addHook('preClose', async () => reconciler.stop());
   }
   return app;
+}
+
+/**
+ * The per-key limiter's store: Redis, or process memory while Redis is unreachable. Each request
+ * counted in memory increments anet_rate_limit_fallback_total; the log says so once per outage.
+ */
+function rateLimitStore(app: FastifyInstance) {
+  let degraded = false;
+  app.redis.on('ready', () => {
+    if (degraded) app.log.info('redis is back: the rate limiter counts in Redis again');
+    degraded = false;
+  });
+  return fallbackRateLimitStore(app.redis, `${app.config.REDIS_PREFIX}:anet-rl:`, {
+    onFallback(err) {
+      app.rateLimitFallbacks.inc();
+      if (degraded) return;
+      degraded = true;
+      app.log.warn(
+        { err: err ?? undefined, redis: app.redis.status },
+        'redis unavailable: the rate limiter counts in process memory until it is back',
+      );
+    },
+  });
 }

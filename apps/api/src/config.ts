@@ -20,6 +20,22 @@ export const serviceEnvFields = {
   S3_FORCE_PATH_STYLE: bool.default(true),
 };
 
+/**
+ * Settings both services have in their own schema: the interface they listen on, how long one
+ * health probe may take, and the token a Prometheus scraper must present.
+ */
+export const exposureEnvFields = {
+  /** 127.0.0.1 by default (a dev machine); the containers set 0.0.0.0. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Each dependency check of /readyz gives up after this long (a dead Redis must not hang it). */
+  HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  /**
+   * Bearer token for /metrics. Unset: /metrics serves process and HTTP figures only; set: it requires
+   * `Authorization: Bearer <token>` and adds job and queue figures.
+   */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+};
+
 /** LOG_LEVEL of both services (placed by each schema where it has always been). */
 export const logLevelField = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -29,8 +45,10 @@ export const logLevelField = z
 export const ApiEnvSchema = z.object({
   ...serviceEnvFields,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  ...exposureEnvFields,
   LOG_LEVEL: logLevelField,
+  /** `pretty`: one readable line per entry (the dev stack on a terminal); `json` otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** Per-file upload limit (bytes), default 1 GiB → 413 PAYLOAD_TOO_LARGE above it. */
   MAX_FILE_BYTES: z.coerce
     .number()
@@ -57,12 +75,59 @@ export const ApiEnvSchema = z.object({
   /** First retry delay of a failed attempt (doubles each time); infrastructure errors only. */
   JOB_BACKOFF_MS: z.coerce.number().int().positive().default(10_000),
   JOB_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  /** Whole-request limit (a 1 GiB upload at 2 MB/s needs ~9 min): a trickling client is cut off. */
-  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(3_600_000),
+  /**
+   * Whole-request limit. Unset: derived from MAX_FILE_BYTES and MIN_UPLOAD_BYTES_PER_SECOND (two scans
+   * of the largest size at the slowest rate we serve, plus a minute), see `requestTimeoutMs`.
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** The slowest upload rate the total request timeout allows for (default 2 MiB/s). */
+  MIN_UPLOAD_BYTES_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 2),
+  /** An upload body that sends no byte for this long is answered 408 REQUEST_TIMEOUT and closed. */
+  UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Uploads one tenant may have in flight on one API process; more → 429 TOO_MANY_UPLOADS. */
+  MAX_CONCURRENT_UPLOADS_PER_TENANT: z.coerce.number().int().positive().default(4),
+  /** Requests with a missing, malformed or unknown key one client address may make per window, then 429. */
+  AUTH_FAILURES_MAX: z.coerce.number().int().positive().default(30),
+  AUTH_FAILURES_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  /** Redis commands of the API give up after this long (an unreachable Redis answers fast). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(1_000),
+  /**
+   * Largest scan accepted, in voxels (x·y·z·t): a 3D T1 is at most 512×512×400. Checked from the
+   * header, before anything is decompressed or stored beyond the header → 413 NIFTI_TOO_LARGE.
+   */
+  MAX_VOXELS_PER_SCAN: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 512 * 400),
+  /**
+   * Working memory a job may need, estimated from both headers (see `estimateJobBytes`), checked
+   * before 202 → 413 JOB_TOO_LARGE. Default 6 GiB: a pair of 512×512×400 scans fits.
+   */
+  MAX_JOB_WORKING_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(6 * 1024 ** 3),
   /** Seconds suggested to pollers in Retry-After. */
   RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
 });
 export type ApiConfig = z.infer<typeof ApiEnvSchema>;
+
+/**
+ * The whole-request limit: REQUEST_TIMEOUT_MS when set, else two files of MAX_FILE_BYTES at
+ * MIN_UPLOAD_BYTES_PER_SECOND plus a minute (1 GiB files at 2 MiB/s: about 18 min).
+ */
+export function requestTimeoutMs(c: ApiConfig): number {
+  return (
+    c.REQUEST_TIMEOUT_MS ??
+    Math.ceil(((2 * c.MAX_FILE_BYTES) / c.MIN_UPLOAD_BYTES_PER_SECOND) * 1000) + 60_000
+  );
+}
 
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,

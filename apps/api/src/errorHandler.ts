@@ -1,8 +1,16 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Counter } from 'prom-client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AnetError, ERROR_CODES, type ErrorCode } from '@anet/contracts';
 import { someCause } from './someCause';
 import { isMalformedMultipart } from './upload/isMalformedMultipart';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Requests the client abandoned mid-body (set by the metrics plugin). */
+    clientAborts?: Counter;
+  }
+}
 
 /** Maps Fastify's own error codes onto ours so clients only ever see contract codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -28,16 +36,22 @@ const CONNECTION_CODES = new Set([
   'P2024',
 ]);
 
-/** A database/driver error whose cause is an unreachable server (walks the `cause` chain). */
-function isConnectionFailure(err: unknown): boolean {
+/** ioredis' ways of saying Redis is not there (offline queue full of retries, closed, timed out). */
+const REDIS_DOWN =
+  /Reached the max retries per request limit|Connection is closed|Stream isn't writeable|Command timed out|redis is not connected/i;
+
+/** A database/Redis/driver error whose cause is an unreachable server (walks the `cause` chain). */
+export function isConnectionFailure(err: unknown): boolean {
   return someCause(
     err,
     (x) =>
       (typeof x.code === 'string' && CONNECTION_CODES.has(x.code)) ||
+      (x as { name?: unknown }).name === 'MaxRetriesPerRequestError' ||
       (typeof x.message === 'string' &&
-        /Connection terminated|connect ECONNREFUSED|Can't reach database server|connection timeout/i.test(
+        (/Connection terminated|connect ECONNREFUSED|Can't reach database server|connection timeout/i.test(
           x.message,
-        )),
+        ) ||
+          REDIS_DOWN.test(x.message))),
   );
 }
 
@@ -67,16 +81,32 @@ export function toAnetError(err: unknown): AnetError {
   return AnetError.from(err);
 }
 
-/** One error handler: log with request context; 4xx send code+message(+details); 5xx only the code. */
-export function registerErrorHandler(app: FastifyInstance): void {
+/**
+ * One error handler: log with request context; 4xx send code+message(+details); 5xx only the code.
+ * A dependency outage (503) says when to come back (Retry-After) and is logged as a warning, not as
+ * our failure; a client that went away mid-request is logged at info and counted.
+ */
+export function registerErrorHandler(app: FastifyInstance, opts: { retryAfterSeconds: number }): void {
   app.setErrorHandler((err, req, reply) => {
     const e = toAnetError(err);
     const status = e.httpStatus;
+    if (e.code === 'REQUEST_ABORTED') {
+      req.log.info({ code: e.code }, 'client aborted the request');
+      app.clientAborts?.inc();
+      return reply.code(status).send({ error: { code: e.code, message: e.message } });
+    }
+    if (status === 503) {
+      req.log.warn({ err, code: e.code }, 'dependency unavailable');
+      reply.header('Retry-After', String(opts.retryAfterSeconds));
+      const message = e.code === 'DEPENDENCY_UNAVAILABLE' ? e.message : 'internal error';
+      return reply.code(status).send({ error: { code: e.code, message } });
+    }
     if (status >= 500) {
       req.log.error({ err, code: e.code }, 'request failed');
       return reply.code(status).send({ error: { code: e.code, message: 'internal error' } });
     }
-    req.log.info({ code: e.code, msg: e.message }, 'request rejected');
+    if (status === 408 || status === 413) reply.header('Connection', 'close');
+    req.log.info({ code: e.code, reason: e.message }, 'request rejected');
     return reply
       .code(status)
       .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });

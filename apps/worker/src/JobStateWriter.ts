@@ -17,6 +17,7 @@ export function isProcessorProgress(v: unknown): v is ProcessorProgress {
 }
 
 const ACTIVE = ['queued', 'preprocessing', 'training', 'inferring', 'analysing'] as const;
+const TERMINAL: string[] = ['succeeded', 'failed', 'cancelled'];
 
 /**
  * Writes stage changes (+ a JobEvent) and progress to the Job row from the worker's MAIN thread.
@@ -31,7 +32,25 @@ export class JobStateWriter {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly log: Logger,
+    /** Called when a job leaves a state, with the seconds it spent there (the stage histogram). */
+    private readonly onStageEnded: (stage: string, seconds: number) => void = () => undefined,
   ) {}
+
+  /**
+   * After an attempt: when the job ended (its last event is a move into a terminal state, written by
+   * the processor), the time it spent in the state it left. Audit events (from = to) are not stages.
+   */
+  async observeFinalStage(jobId: string): Promise<void> {
+    const recent = await this.prisma.jobEvent.findMany({
+      where: { jobId },
+      orderBy: { id: 'desc' },
+      take: 8,
+      select: { from: true, to: true, at: true },
+    });
+    const [last, prev] = recent.filter((e) => e.from !== e.to);
+    if (!last || !prev || !last.from || !TERMINAL.includes(last.to)) return;
+    this.onStageEnded(last.from, (last.at.getTime() - prev.at.getTime()) / 1000);
+  }
 
   onProgress(jobId: string, p: ProcessorProgress): void {
     const entry = this.chains.get(jobId) ?? { stage: null, tail: Promise.resolve() };
@@ -68,10 +87,16 @@ export class JobStateWriter {
     await this.prisma.$transaction(async (tx) => {
       const row = await tx.job.findUnique({ where: { id: jobId }, select: { status: true } });
       if (!row || !(ACTIVE as readonly string[]).includes(row.status) || row.status === p.stage) return;
+      const entered = await tx.jobEvent.findFirst({
+        where: { jobId, to: row.status },
+        orderBy: { id: 'desc' },
+        select: { at: true },
+      });
       await tx.job.update({ where: { id: jobId }, data: { ...data, status: p.stage, stage: p.stage } });
-      await tx.jobEvent.create({
+      const ev = await tx.jobEvent.create({
         data: { jobId, from: row.status, to: p.stage, detail: { attempt: p.attempt } },
       });
+      if (entered) this.onStageEnded(row.status, (ev.at.getTime() - entered.at.getTime()) / 1000);
     });
   }
 }

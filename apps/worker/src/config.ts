@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { logLevelField, parseEnv, serviceEnvFields } from '@anet/api/config';
+import { exposureEnvFields, logLevelField, parseEnv, serviceEnvFields } from '@anet/api/config';
 
 /** Worker environment. Shared by the main thread and the sandboxed processor (same process.env). */
 export const WorkerEnvSchema = z.object({
   ...serviceEnvFields,
+  ...exposureEnvFields,
   LOG_LEVEL: logLevelField,
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   /** One job per GPU: training is compute-bound, concurrency above 1 only helps I/O. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).default(1),
   /** Port of the small health server (/healthz, /readyz with backend+device, /metrics); 0 = any free port. */
@@ -22,6 +24,15 @@ export const WorkerEnvSchema = z.object({
   CANCEL_POLL_MS: z.coerce.number().int().positive().default(1_000),
   /** Checkpoints kept per job (the latest N). */
   CHECKPOINTS_KEPT: z.coerce.number().int().min(1).default(2),
+  /**
+   * End a job's sandbox thread when the job ends, so the next job starts in a fresh one: what a job
+   * allocated (native-grid volumes, tfjs's WebAssembly heap) goes back to the OS instead of staying
+   * with an idle worker. Costs a few seconds of thread start-up per job.
+   */
+  WORKER_SANDBOX_PER_JOB: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .default(true),
   /** Forces a tfjs backend (else the model package picks the best available). */
   ANET_TF_BACKEND: z.string().optional(),
 });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { metricsFor } from '@anet/api/ops';
 
 export interface HealthState {
   ready(): Promise<{
@@ -8,13 +9,21 @@ export interface HealthState {
     backend: { name: string; device: string } | null;
     checks: Record<string, { ok: boolean; error?: string }>;
   }>;
+  /** Process figures, served to anyone who can reach the port. */
   metrics: Registry;
+  /** Job figures (outcomes, durations, stages): only with the metrics token. */
+  privateMetrics: Registry;
 }
 
-/** The worker's small health server: /healthz (process), /readyz (Redis, Postgres, S3 + backend/device), /metrics. */
+/**
+ * The worker's small health server on `host:port`: /healthz (process), /readyz (Redis, Postgres, S3 +
+ * backend/device), /metrics (job figures only with `metricsToken`, as the API's).
+ */
 export async function startHealthServer(
+  host: string,
   port: number,
   state: HealthState,
+  metricsToken?: string,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown, type = 'application/json') => {
@@ -35,12 +44,23 @@ export async function startHealthServer(
         )
         .catch((err) => send(503, { status: 'unavailable', error: String(err) }));
     if (url === '/metrics')
-      return void state.metrics
-        .metrics()
-        .then((text) => send(200, text, state.metrics.contentType))
-        .catch(() => send(500, 'metrics failed', 'text/plain'));
+      return void metricsFor(metricsToken, req.headers.authorization, state.metrics, state.privateMetrics)
+        .then((m) =>
+          m.status === 401
+            ? send(401, {
+                error: {
+                  code: 'UNAUTHORIZED',
+                  message: 'metrics need Authorization: Bearer <METRICS_TOKEN>',
+                },
+              })
+            : send(200, m.text, m.contentType),
+        )
+        .catch(() => send(500, { error: { code: 'INTERNAL', message: 'internal error' } }));
     send(404, { error: { code: 'ROUTE_NOT_FOUND', message: `no route ${url}` } });
   });
-  await new Promise<void>((resolve) => server.listen(port, '0.0.0.0', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
   return { server, port: (server.address() as AddressInfo).port };
 }

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createPrismaClient } from '@anet/db';
 import { objectStoreFromEnv } from '@anet/api/storage';
+import { logDestination, withTimeout } from '@anet/api/ops';
 import { isTerminalStatus, type AnalyseJobData } from '@anet/contracts';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 import { startHealthServer } from './healthServer';
@@ -23,8 +24,11 @@ const PROCESSOR = fileURLToPath(new URL('./processors/analyse.entry.mjs', import
 
 export async function startWorker(
   config: WorkerConfig = loadWorkerConfig(),
-  log = pino({ level: config.LOG_LEVEL }),
+  log = pino({ level: config.LOG_LEVEL }, logDestination(config.LOG_FORMAT)),
 ): Promise<RunningWorker> {
+  // The model package announces its backend on stderr; here it goes through pino (see detectBackend).
+  // Set before the sandbox threads start, which copy process.env.
+  process.env.ANET_QUIET ??= '1';
   const prisma = createPrismaClient(config.DATABASE_URL, { poolSize: 2 });
   const store = objectStoreFromEnv(config);
   // Workers block on Redis: maxRetriesPerRequest null as BullMQ requires.
@@ -32,18 +36,26 @@ export async function startWorker(
   connection.on('error', (err) => log.warn({ err }, 'redis error'));
 
   const metrics = new Registry();
+  const privateMetrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const outcomes = new Counter({
     name: 'anet_worker_jobs_total',
     help: 'Jobs finished by outcome',
     labelNames: ['outcome'],
-    registers: [metrics],
+    registers: [privateMetrics],
   });
   const durations = new Histogram({
     name: 'anet_worker_job_duration_seconds',
     help: 'Wall time of finished jobs',
     buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600],
-    registers: [metrics],
+    registers: [privateMetrics],
+  });
+  const stageDurations = new Histogram({
+    name: 'anet_stage_duration_seconds',
+    help: 'Time a job spent in a state, observed when it leaves that state',
+    labelNames: ['stage'],
+    buckets: [0.1, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600],
+    registers: [privateMetrics],
   });
 
   const worker = new Worker<AnalyseJobData, AnalyseResult>(config.QUEUE_NAME, PROCESSOR, {
@@ -56,8 +68,11 @@ export async function startWorker(
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
-  const states = new JobStateWriter(prisma, log);
+  const states = new JobStateWriter(prisma, log, (stage, seconds) =>
+    stageDurations.observe({ stage }, seconds),
+  );
   const active = new Map<string, string>(); // row id → BullMQ job id
+  const cancelling = new Set<string>(); // row ids whose cancel was already passed on (logged once)
   worker.on('active', (job) => {
     active.set(job.data.jobId, job.id!);
     log.info({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'job started');
@@ -80,16 +95,24 @@ export async function startWorker(
       .then((rows) => {
         for (const r of rows) {
           const bullId = active.get(r.id);
-          if (bullId && worker.cancelJob(bullId, ABORT_CANCELLED))
+          if (!bullId || cancelling.has(r.id)) continue;
+          if (worker.cancelJob(bullId, ABORT_CANCELLED)) {
+            cancelling.add(r.id);
             log.info({ jobId: r.id }, 'cancel requested; stopping at the next step');
+          }
         }
       })
       .catch((err) => log.warn({ err }, 'cancel poll failed'));
   }, config.CANCEL_POLL_MS);
   const ended = (job: Job<AnalyseJobData> | undefined) => {
+    if (config.WORKER_SANDBOX_PER_JOB) retireIdleSandboxes(worker);
     if (!job) return Promise.resolve();
     active.delete(job.data.jobId);
-    return states.settle(job.data.jobId);
+    cancelling.delete(job.data.jobId);
+    return states
+      .settle(job.data.jobId)
+      .then(() => states.observeFinalStage(job.data.jobId))
+      .catch((err) => log.warn({ err, jobId: job.data.jobId }, 'could not record the last stage'));
   };
   worker.on('completed', (job, result) => {
     void ended(job);
@@ -133,31 +156,54 @@ export async function startWorker(
   }
 
   let backend: { name: string; device: string } | null = null;
-  const health = await startHealthServer(config.WORKER_HEALTH_PORT, {
-    metrics,
-    async ready() {
-      const checks: Record<string, { ok: boolean; error?: string }> = {};
-      const probe = async (name: string, fn: () => Promise<unknown>) => {
-        try {
-          await fn();
-          checks[name] = { ok: true };
-        } catch (e) {
-          checks[name] = { ok: false, error: (e as Error).message };
-        }
-      };
-      await Promise.all([
-        probe('redis', () => connection.ping()),
-        probe('postgres', () => prisma.$queryRaw`SELECT 1`),
-        probe('s3', () => store.ping()),
-        probe('backend', async () => {
-          backend ??= await detectBackend(config.ANET_TF_BACKEND);
-        }),
-      ]);
-      return { ok: Object.values(checks).every((c) => c.ok) && worker.isRunning(), backend, checks };
+  // Detected once, in the background: loading tfjs takes seconds, longer than a probe may wait.
+  let detecting: Promise<unknown> | undefined;
+  const detect = () =>
+    (detecting ??= detectBackend(config.ANET_TF_BACKEND).then(
+      (b) => {
+        backend = b;
+        log.info({ backend: b.name, device: b.device }, 'tfjs backend');
+      },
+      (err) => {
+        detecting = undefined; // try again at the next probe
+        throw err;
+      },
+    ));
+  const health = await startHealthServer(
+    config.HOST,
+    config.WORKER_HEALTH_PORT,
+    {
+      metrics,
+      privateMetrics,
+      async ready() {
+        const checks: Record<string, { ok: boolean; error?: string }> = {};
+        // Every probe is bounded: the Redis connection retries for ever (BullMQ needs that), so a
+        // bare ping would hang /readyz for as long as Redis is down.
+        const probe = async (name: string, fn: () => Promise<unknown>) => {
+          try {
+            await withTimeout(fn(), config.HEALTH_PROBE_TIMEOUT_MS);
+            checks[name] = { ok: true };
+          } catch (e) {
+            checks[name] = { ok: false, error: (e as Error).message };
+          }
+        };
+        await Promise.all([
+          probe('redis', () => connection.ping()),
+          probe('postgres', () => prisma.$queryRaw`SELECT 1`),
+          probe('s3', () => store.ping()),
+          probe('backend', detect),
+        ]);
+        return { ok: Object.values(checks).every((c) => c.ok) && worker.isRunning(), backend, checks };
+      },
     },
-  });
+    config.METRICS_TOKEN,
+  );
   log.info(
-    { queue: config.QUEUE_NAME, concurrency: config.WORKER_CONCURRENCY, healthPort: health.port },
+    {
+      queue: config.QUEUE_NAME,
+      concurrency: config.WORKER_CONCURRENCY,
+      health: `${config.HOST}:${health.port}`,
+    },
     'worker started',
   );
 
@@ -182,6 +228,19 @@ export async function startWorker(
   };
 }
 
+/**
+ * Ends the sandbox threads that are idle now (their job has ended): BullMQ keeps them for the next
+ * job otherwise, with everything the last one allocated. Busy ones are left alone.
+ */
+function retireIdleSandboxes(worker: Worker): void {
+  const pool = (
+    worker as unknown as {
+      childPool?: { getAllFree(): unknown[]; kill(child: unknown, signal?: string): Promise<void> };
+    }
+  ).childPool;
+  for (const child of pool?.getAllFree() ?? []) void pool!.kill(child, 'SIGTERM').catch(() => undefined);
+}
+
 /** The backend the model package would pick here (loads tfjs once, in this thread). */
 async function detectBackend(forced?: string): Promise<{ name: string; device: string }> {
   const model = (await import('@anet/model')) as unknown as {
@@ -201,7 +260,7 @@ function closeServer(server: Server): Promise<void> {
 // Main-module guard: tests import startWorker; `tsx apps/worker/src/main.ts` runs it.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const config = loadWorkerConfig();
-  const log = pino({ level: config.LOG_LEVEL });
+  const log = pino({ level: config.LOG_LEVEL }, logDestination(config.LOG_FORMAT));
   const running = await startWorker(config, log);
   let signals = 0;
   for (const sig of ['SIGTERM', 'SIGINT'] as const)

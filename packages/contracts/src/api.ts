@@ -19,9 +19,11 @@ const pgText = (max: number) =>
     .max(max)
     .refine((s) => !s.includes('\0'), 'must not contain a NUL character');
 
+/** Longest artifact name (characters, decoded). */
+export const ARTIFACT_NAME_MAX = 128;
 export const ArtifactParamsSchema = z.object({
   id: z.string().min(1).max(64),
-  name: pgText(128).pipe(z.string().min(1)),
+  name: pgText(ARTIFACT_NAME_MAX).pipe(z.string().min(1)),
 });
 
 /** Query of `GET /v1/jobs`. `cursor` is opaque (returned as `nextCursor`). */

@@ -44,7 +44,8 @@ let workerProc: ReturnType<typeof spawn> | undefined;
 
 beforeAll(async () => {
   prisma = testPrisma();
-  app = await buildTestApp({ RATE_LIMIT_MAX: 1_000_000 });
+  // Queue depth is a private figure: served on /metrics only with the token.
+  app = await buildTestApp({ RATE_LIMIT_MAX: 1_000_000, METRICS_TOKEN: LOAD_METRICS_TOKEN });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
   for (const label of ['A', 'B', 'C', 'D'])
@@ -127,6 +128,8 @@ async function cannon(key: string, id: string, seconds: number) {
 const promValue = (text: string, metric: string, label: string) =>
   Number(new RegExp(`^${metric}\\{state="${label}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
 
+const LOAD_METRICS_TOKEN = 'load-test-metrics-token';
+
 describe('load', () => {
   it(`${JOBS} jobs by ${TENANTS} tenants: each accepted once, one row and one queue entry each, depth in /metrics`, async () => {
     const per = JOBS / TENANTS;
@@ -144,7 +147,9 @@ describe('load', () => {
     const queued = await app.queue.getJobs(['waiting', 'active', 'delayed', 'prioritized']);
     expect(rows).toBe(JOBS);
     expect(queued.map((j) => j.id).sort()).toEqual([...ids].sort());
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, { headers: bearer(LOAD_METRICS_TOKEN) })
+    ).text();
     // Jobs carry a fair-share priority, so they wait in BullMQ's 'prioritized' set (plain 'waiting'
     // holds only unprioritized ones, e.g. re-enqueued by the reconciler).
     const depth =

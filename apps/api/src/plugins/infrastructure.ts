@@ -18,7 +18,8 @@ declare module 'fastify' {
 
 /**
  * Config, Prisma, S3 and the queue producer as root decorators, released in `onClose`.
- * The producer fails fast (maxRetriesPerRequest 1): an API request must not hang on a dead Redis.
+ * The producer fails fast (maxRetriesPerRequest 1, REDIS_COMMAND_TIMEOUT_MS per command): an API
+ * request must not hang on a dead Redis. Routes look at `redis.status` to skip Redis when it is down.
  */
 export const infrastructurePlugin = fp<{ config: ApiConfig }>(
   async (app, { config }) => {
@@ -31,8 +32,27 @@ export const infrastructurePlugin = fp<{ config: ApiConfig }>(
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       lazyConnect: false,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeout: 5_000,
     });
-    redis.on('error', (err) => app.log.warn({ err }, 'redis error'));
+    // Reconnect attempts repeat the same error: one warning per outage, not one per attempt.
+    let down = false;
+    redis.on('error', (err) => {
+      if (!down) app.log.warn({ err }, 'redis error');
+      down = true;
+    });
+    redis.on('ready', () => (down = false));
+    // Routes skip Redis while it is not `ready`: give the first connection a moment at start-up so
+    // the first requests are not refused for a Redis that is merely still connecting.
+    if (redis.status !== 'ready')
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5_000);
+        timer.unref();
+        redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     app.decorate('redis', redis);
     const queue = new Queue<AnalyseJobData>(config.QUEUE_NAME, {
       connection: redis,

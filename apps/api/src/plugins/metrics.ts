@@ -4,18 +4,25 @@ import { JOB_STATUSES } from '@anet/contracts';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Process and HTTP figures: served on /metrics to anyone who can reach it. */
     metrics: Registry;
+    /** Job and queue figures (the business's volume): served only with METRICS_TOKEN. */
+    privateMetrics: Registry;
+    rateLimitFallbacks: Counter;
+    authThrottled: Counter;
   }
 }
 
 /**
- * Prometheus metrics on a per-app registry (tests build several apps in one process): request
- * counts and latencies, queue depth, jobs by state, and mean stage durations over the last day
- * (derived from the JobEvent log, so the API reports what the workers did).
+ * Prometheus metrics on per-app registries (tests build several apps in one process): request
+ * counts and latencies, requests counted in memory while Redis was down, aborted uploads and
+ * throttled invalid-key requests (public); queue depth and jobs by state (behind METRICS_TOKEN).
+ * Stage durations are a histogram of the worker, observed when a stage ends.
  */
 export const metricsPlugin = fp(
   async (app) => {
     const registry = new Registry();
+    const privateRegistry = new Registry();
     collectDefaultMetrics({ register: registry });
     const requests = new Counter({
       name: 'anet_http_requests_total',
@@ -30,28 +37,50 @@ export const metricsPlugin = fp(
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
       registers: [registry],
     });
+    app.decorate(
+      'rateLimitFallbacks',
+      new Counter({
+        name: 'anet_rate_limit_fallback_total',
+        help: 'Requests the rate limiter counted in process memory because Redis was unavailable',
+        registers: [registry],
+      }),
+    );
+    app.decorate(
+      'clientAborts',
+      new Counter({
+        name: 'anet_client_aborted_requests_total',
+        help: 'Requests whose client closed the connection before the body was complete',
+        registers: [registry],
+      }),
+    );
+    app.decorate(
+      'authThrottled',
+      new Counter({
+        name: 'anet_auth_throttled_total',
+        help: 'Requests refused (429) because their address sent too many missing or invalid keys',
+        registers: [registry],
+      }),
+    );
     new Gauge({
       name: 'anet_queue_depth',
-      help: 'BullMQ jobs by queue state',
+      help: 'BullMQ jobs by queue state (absent while Redis is unavailable)',
       labelNames: ['state'],
-      registers: [registry],
+      registers: [privateRegistry],
       async collect() {
-        const counts = await app.queue.getJobCounts(
-          'waiting',
-          'active',
-          'delayed',
-          'prioritized',
-          'failed',
-          'completed',
-        );
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+        this.reset();
+        // A down Redis must not fail the scrape: the other figures are what an operator needs then.
+        if (app.redis.status !== 'ready') return;
+        const counts = await app.queue
+          .getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')
+          .catch(() => null);
+        for (const [state, n] of Object.entries(counts ?? {})) this.set({ state }, n);
       },
     });
     new Gauge({
       name: 'anet_jobs',
       help: 'Jobs by status (all tenants, not deleted)',
       labelNames: ['status'],
-      registers: [registry],
+      registers: [privateRegistry],
       async collect() {
         const rows = await app.prisma.job.groupBy({
           by: ['status'],
@@ -62,22 +91,8 @@ export const metricsPlugin = fp(
           this.set({ status: s }, rows.find((r) => r.status === s)?._count._all ?? 0);
       },
     });
-    new Gauge({
-      name: 'anet_stage_duration_seconds_mean',
-      help: 'Mean time spent in each job state over the last 24 h (from job events)',
-      labelNames: ['stage'],
-      registers: [registry],
-      async collect() {
-        const rows = await app.prisma.$queryRaw<Array<{ stage: string; mean: number }>>`
-          SELECT "from"::text AS stage, avg(extract(epoch FROM at - prev_at))::float8 AS mean
-          FROM (SELECT "from", at, lag(at) OVER (PARTITION BY "jobId" ORDER BY at, id) AS prev_at
-                FROM "JobEvent" WHERE at > now() - interval '24 hours') e
-          WHERE "from" IS NOT NULL AND prev_at IS NOT NULL GROUP BY 1`;
-        this.reset();
-        for (const r of rows) this.set({ stage: r.stage }, r.mean);
-      },
-    });
     app.decorate('metrics', registry);
+    app.decorate('privateMetrics', privateRegistry);
     app.addHook('onResponse', async (req, reply) => {
       const route = req.routeOptions.url ?? 'unmatched';
       requests.inc({ method: req.method, route, status: String(reply.statusCode) });

@@ -10,6 +10,8 @@ export interface Principal {
 export interface ApiKeysRepository {
   /** The tenant behind a presented key, or null when unknown or revoked. */
   resolve(presentedKey: string): Promise<Principal | null>;
+  /** The principal of a key resolved as valid within the cache TTL, without a lookup. */
+  cached(presentedKey: string): Principal | undefined;
 }
 
 declare module 'fastify' {
@@ -18,10 +20,17 @@ declare module 'fastify' {
   }
 }
 
-/** Small TTL cache in front of the key lookup: polling clients otherwise hit Postgres on every GET. */
+/**
+ * Small TTL cache in front of the key lookup: polling clients otherwise hit Postgres on every GET.
+ * A revoked key therefore keeps working for at most `ttlMs` (AUTH_CACHE_TTL_MS) on each API process.
+ */
 export function createApiKeysRepository(prisma: PrismaClient, ttlMs: number): ApiKeysRepository {
   const cache = new Map<string, { value: Principal | null; expires: number }>();
   return {
+    cached(presentedKey) {
+      const hit = cache.get(hashApiKey(presentedKey));
+      return hit && hit.value && hit.expires > Date.now() ? hit.value : undefined;
+    },
     async resolve(presentedKey) {
       const hash = hashApiKey(presentedKey);
       const now = Date.now();

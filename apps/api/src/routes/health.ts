@@ -1,15 +1,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HealthResponseSchema, ReadyResponseSchema, type ReadyResponse } from '@anet/contracts';
+import {
+  ErrorBodySchema,
+  HealthResponseSchema,
+  ReadyResponseSchema,
+  type ReadyResponse,
+} from '@anet/contracts';
+import { metricsFor, withTimeout } from '../metricsAccess';
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([
-    p,
-    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${ms} ms`)), ms).unref()),
-  ]);
-
-/** Liveness (process), readiness (Postgres, Redis, S3 reachable) and Prometheus metrics; no auth. */
+/**
+ * Liveness (process), readiness (Postgres, Redis, S3 reachable; each probe bounded by
+ * HEALTH_PROBE_TIMEOUT_MS) and Prometheus metrics (job figures only with METRICS_TOKEN).
+ */
 export const healthRoutes: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
@@ -31,7 +34,7 @@ export const healthRoutes: FastifyPluginAsync = async (fastify) => {
       await Promise.all(
         Object.entries(probes).map(async ([name, probe]) => {
           try {
-            await withTimeout(probe(), 2000);
+            await withTimeout(probe(), app.config.HEALTH_PROBE_TIMEOUT_MS);
             checks[name] = { ok: true };
           } catch (err) {
             checks[name] = { ok: false, error: (err as Error).message };
@@ -45,10 +48,19 @@ export const healthRoutes: FastifyPluginAsync = async (fastify) => {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['health'], response: { 200: z.string() } } },
-    async (_req, reply) => {
-      const text = await app.metrics.metrics();
-      return reply.header('Content-Type', app.metrics.contentType).send(text);
+    { schema: { tags: ['health'], response: { 200: z.string(), 401: ErrorBodySchema } } },
+    async (req, reply) => {
+      const m = await metricsFor(
+        app.config.METRICS_TOKEN,
+        req.headers.authorization,
+        app.metrics,
+        app.privateMetrics,
+      );
+      if (m.status === 401)
+        return reply.code(401).send({
+          error: { code: 'UNAUTHORIZED', message: 'metrics need Authorization: Bearer <METRICS_TOKEN>' },
+        });
+      return reply.header('Content-Type', m.contentType).send(m.text);
     },
   );
 };

@@ -18,6 +18,7 @@ import { receiveJobUpload, type ReceivedUpload, type ValidatorFactory } from '..
 import { toJobView } from '../repositories/toJobView';
 import { enqueueAnalyse, fairSharePriority } from '../queue/enqueueAnalyse';
 import { jobPrefix } from '../storage';
+import { UploadSlots } from '../upload/uploadGuards';
 
 const errors = {
   400: ErrorBodySchema,
@@ -60,6 +61,9 @@ export const jobsRoutes: FastifyPluginAsync<{
     attempts: app.config.JOB_ATTEMPTS,
     backoff: { type: 'exponential', delay: app.config.JOB_BACKOFF_MS },
   };
+  const uploadSlots = new UploadSlots(app.config.MAX_CONCURRENT_UPLOADS_PER_TENANT);
+  /** Queue operations that only tidy up (the row is the truth): skipped at once while Redis is down. */
+  const queueIsUp = () => app.redis.status === 'ready';
 
   app.post(
     '/jobs',
@@ -88,15 +92,27 @@ export const jobsRoutes: FastifyPluginAsync<{
     },
     async (req, reply) => {
       const tenantId = req.principal.tenantId;
-      const idempotencyKey = req.headers['idempotency-key'] ?? null;
+      // Refused before the body is read: no worker can see a job while the queue is down, and the
+      // client still holds its files (and its Idempotency-Key) to retry.
+      if (!queueIsUp())
+        throw new AnetError('DEPENDENCY_UNAVAILABLE', 'the job queue is unavailable; retry later');
+      const release = uploadSlots.acquire(tenantId);
+      let upload: ReceivedUpload;
       const jobId = randomUUID();
-      const upload = await receiveJobUpload(req, {
-        store: app.store,
-        tenantId,
-        jobId,
-        maxFileBytes: app.config.MAX_FILE_BYTES,
-        createValidator,
-      });
+      try {
+        upload = await receiveJobUpload(req, {
+          store: app.store,
+          tenantId,
+          jobId,
+          maxFileBytes: app.config.MAX_FILE_BYTES,
+          createValidator,
+          idleTimeoutMs: app.config.UPLOAD_IDLE_TIMEOUT_MS,
+          maxJobWorkingBytes: app.config.MAX_JOB_WORKING_BYTES,
+        });
+      } finally {
+        release();
+      }
+      const idempotencyKey = req.headers['idempotency-key'] ?? null;
       const hash = payloadHash(upload);
       const discard = () => app.store.deletePrefix(jobPrefix(tenantId, jobId)).catch(() => undefined);
       const replay = (existing: Job) => {
@@ -141,7 +157,7 @@ export const jobsRoutes: FastifyPluginAsync<{
       await enqueueAnalyse(app.queue, job.id, { ...enqueueOpts, priority }).catch((err) =>
         req.log.warn({ err, jobId: job.id }, 'enqueue failed; reconciler will retry'),
       );
-      req.log.info({ jobId: job.id, tenantId }, 'job queued');
+      req.log.debug({ jobId: job.id, tenantId }, 'job queued');
       reply.header('Location', `/v1/jobs/${job.id}`).header('Retry-After', retryAfter);
       return reply.code(202).send(toJobView(job));
     },
@@ -192,8 +208,10 @@ export const jobsRoutes: FastifyPluginAsync<{
     },
     async (req, reply) => {
       const { job, wasQueued } = await app.jobs.cancel(req.principal.tenantId, req.params.id);
-      // A queued job never needs a worker; a running one is stopped by the worker's DB flag check.
-      if (wasQueued)
+      // The cancel is recorded in Postgres before 202, so it holds whatever Redis does: a queued job
+      // that stays in BullMQ (Redis down now) is skipped by the worker, which reads the row first;
+      // a running one is stopped by the worker's poll of the row.
+      if (wasQueued && queueIsUp())
         await app.queue
           .remove(job.id)
           .catch((err) => req.log.warn({ err }, 'could not remove queued BullMQ job'));
@@ -214,7 +232,7 @@ export const jobsRoutes: FastifyPluginAsync<{
     async (req, reply) => {
       const tenantId = req.principal.tenantId;
       const job = await app.jobs.markDeleted(tenantId, req.params.id);
-      await app.queue.remove(job.id).catch(() => undefined);
+      if (queueIsUp()) await app.queue.remove(job.id).catch(() => undefined);
       await app.store.deletePrefix(jobPrefix(tenantId, job.id));
       return reply.code(204).send(null);
     },

@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -30,6 +32,23 @@ export interface ObjectStoreEnv {
   S3_SECRET_ACCESS_KEY: string;
   S3_FORCE_PATH_STYLE: boolean;
 }
+
+/** A multipart upload in progress (parts stored, never completed or aborted). */
+export interface PendingUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+/** The server does not implement an S3 operation (some local S3 stand-ins). */
+export function isNotImplemented(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotImplemented' || e?.Code === 'NotImplemented' || e?.$metadata?.httpStatusCode === 501;
+}
+
+// The SDK warns on every start that its releases from 2027 will need Node 22; the README promises
+// Node 20 and the SDK version is pinned, so the warning only adds noise to every service's log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The store the API and the worker build from their parsed environment. */
 export function objectStoreFromEnv(env: ObjectStoreEnv): ObjectStore {
@@ -74,13 +93,19 @@ export class ObjectStore {
       // One 5 MiB part in flight per stream: 8 concurrent 2-file uploads then buffer ~80 MiB, not 160.
       queueSize: 1,
       partSize: 5 * 1024 * 1024,
-      leavePartsOnError: false,
+      // We abort ourselves (below): the library's own abort replaces the upload's error with the
+      // abort's when the server refuses AbortMultipartUpload, and a client's disconnect then looks
+      // like a storage failure.
+      leavePartsOnError: true,
     });
     const onAbort = () => void upload.abort().catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await upload.done();
     } catch (err) {
+      const uploadId = (upload as unknown as { uploadId?: string }).uploadId;
+      // Parts left behind (server refused, or we died first) are swept by the reconciler.
+      if (uploadId) await this.abortMultipartUpload(key, uploadId).catch(() => undefined);
       throw storageError(`upload of ${key} failed`, err);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -127,6 +152,36 @@ export class ObjectStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
+  }
+
+  /** Multipart uploads in progress under `prefix` (all pages). */
+  async listMultipartUploads(prefix: string): Promise<PendingUpload[]> {
+    const out: PendingUpload[] = [];
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+      );
+      for (const u of page.Uploads ?? [])
+        if (u.Key && u.UploadId)
+          out.push({ key: u.Key, uploadId: u.UploadId, initiated: u.Initiated ?? new Date(0) });
+      if (!page.IsTruncated) return out;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Drops a multipart upload's stored parts. */
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    await this.client.send(
+      new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+    );
   }
 
   async deleteKeys(keys: string[]): Promise<void> {

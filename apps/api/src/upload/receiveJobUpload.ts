@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { AnetError, affinesAgree, checkStudyPair, JobOptionsSchema, type JobOptions } from '@anet/contracts';
 import { isMalformedMultipart } from './isMalformedMultipart';
+import { estimateJobBytes, idleWatchdog, isClientAbort, type IdleWatchdog } from './uploadGuards';
 import { INPUT_PARTS, inputKey, jobPrefix, type InputPart, type ObjectStore } from '../storage';
 
 /** What a streaming NIfTI validator gives back (the subset the API uses). */
@@ -51,6 +52,10 @@ export interface ReceiveContext {
   jobId: string;
   maxFileBytes: number;
   createValidator: ValidatorFactory;
+  /** No byte of body for this long → 408 REQUEST_TIMEOUT. */
+  idleTimeoutMs: number;
+  /** Estimated working memory of the job (from both headers) above this → 413 JOB_TOO_LARGE. */
+  maxJobWorkingBytes: number;
 }
 
 /**
@@ -64,6 +69,7 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
   const inputs: Partial<Record<InputPart, StoredInput>> = {};
   let options: JobOptions | undefined;
   let touched = false;
+  const watchdog = idleWatchdog(req, ctx.idleTimeoutMs);
   try {
     const parts = req.parts({
       limits: {
@@ -74,7 +80,12 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
         fieldSize: 64 * 1024,
       },
     });
-    for await (const part of parts) {
+    // Iterated by hand so that waiting for the next part also gives up when the body goes idle.
+    const it = parts[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await watchdog.race(it.next());
+      if (next.done) break;
+      const part = next.value;
       if (part.type === 'file') {
         const name = part.fieldname as InputPart;
         if (!INPUT_PARTS.includes(name) || inputs[name]) {
@@ -82,7 +93,7 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
           throw new AnetError('PART_UNEXPECTED', `unexpected file part '${part.fieldname}'`);
         }
         touched = true;
-        inputs[name] = await storePart(part.file, name, ctx);
+        inputs[name] = await storePart(part.file, name, ctx, watchdog);
       } else {
         if (part.fieldname !== 'options' || options)
           throw new AnetError('PART_UNEXPECTED', `unexpected field '${part.fieldname}'`);
@@ -101,6 +112,13 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
         { dims: b.dims, spacing: b.spacing, affine: b.affine },
         { dims: f.dims, spacing: f.spacing, affine: f.affine },
       );
+    const need = estimateJobBytes(b.dims, f.dims);
+    if (need > ctx.maxJobWorkingBytes)
+      throw new AnetError(
+        'JOB_TOO_LARGE',
+        `the pair needs about ${gib(need)} GiB of working memory (${b.dims.join('×')} and ${f.dims.join('×')} voxels); this service allows ${gib(ctx.maxJobWorkingBytes)} GiB: send scans on a coarser grid`,
+        { details: { estimatedBytes: need, limitBytes: ctx.maxJobWorkingBytes } },
+      );
     const scans = { baseline: b, followup: f };
     for (const part of MASK_PARTS) {
       const mask = inputs[part];
@@ -118,15 +136,37 @@ export async function receiveJobUpload(req: FastifyRequest, ctx: ReceiveContext)
     };
   } catch (err) {
     if (touched) await ctx.store.deletePrefix(jobPrefix(ctx.tenantId, ctx.jobId)).catch(() => undefined);
-    throw err;
+    throw classifyUploadError(req, err, watchdog);
+  } finally {
+    watchdog.stop();
   }
+}
+
+const gib = (n: number) => (n / 1024 ** 3).toFixed(1);
+
+/** An idle body is the client's timeout and a vanished client its abort, whatever S3 said about it. */
+function classifyUploadError(req: FastifyRequest, err: unknown, watchdog: IdleWatchdog): unknown {
+  if (watchdog.fired) return watchdog.fired;
+  if (err instanceof AnetError && err.httpStatus < 500) return err;
+  if (isClientAbort(req, err))
+    return new AnetError(
+      'REQUEST_ABORTED',
+      'the client closed the connection before the upload was complete',
+      {
+        cause: err,
+      },
+    );
+  return err;
 }
 
 async function storePart(
   file: Readable & { truncated?: boolean },
   name: InputPart,
   ctx: ReceiveContext,
+  watchdog: IdleWatchdog,
 ): Promise<StoredInput> {
+  // An idle body ends this part's stream, so the S3 upload stops and is cleaned up like any failure.
+  watchdog.onFire((err) => file.destroy(err));
   const hash = createHash('sha256');
   const validator = ctx.createValidator();
   let bytes = 0;

@@ -88,7 +88,8 @@ export default async function analyse(
   await prisma.job.update({
     where: { id: jobId },
     data: {
-      attempts: job.attemptsMade + 1,
+      // Counted here, not from BullMQ's attemptsMade, which a stalled (killed) attempt does not raise.
+      attempts: { increment: 1 },
       startedAt: row.startedAt ?? new Date(),
       workerId: `${hostname()}:${process.pid}`,
     },

@@ -1,5 +1,6 @@
-// `npm run db:migrate`: apply prisma/migrations to $DATABASE_URL.
+// `npm run db:migrate`: create $DATABASE_URL's database if missing, then apply prisma/migrations to it.
 import { AnetError } from '@anet/contracts';
+import { ensureDatabase } from '../ensureDatabase';
 import { runMigrations } from '../runMigrations';
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -8,6 +9,8 @@ if (!databaseUrl) {
   process.exit(1);
 }
 try {
+  if (await ensureDatabase(databaseUrl))
+    console.log(`created database ${new URL(databaseUrl).pathname.slice(1)}`);
   const { applied, alreadyApplied } = await runMigrations(databaseUrl, { log: (l) => console.log(l) });
   console.log(`migrations: ${applied.length} applied, ${alreadyApplied.length} already applied`);
 } catch (err) {
