@@ -11,6 +11,9 @@ export interface KernelBenchRow {
 /** Conv shapes of the paper network's steps: [H=W, cin, cout, kernel, stride]. */
 const SHAPES: Array<[number, number, number, number]> = [
   [4, 256, 256, 3],
+  [16, 256, 256, 3],
+  [16, 128, 256, 3],
+  [32, 128, 128, 3],
   [8, 128, 128, 3],
   [32, 64, 64, 3],
   [64, 32, 32, 3],
