@@ -72,7 +72,6 @@ export async function microbenchKernels(reps: number): Promise<KernelBenchRow[]>
                 strides: 1,
                 pad: 'same',
                 dataFormat: 'NHWC',
-                dimRoundingMode: undefined,
                 filterShape: [k, k, ci, co],
               },
             ) as tf.Tensor,

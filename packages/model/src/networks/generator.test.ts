@@ -15,7 +15,7 @@ function maxRelErr(a: Float32Array, b: Float32Array): number {
 /** tfjs's own composition (moments + batchNorm, autodiff through both): the reference. */
 function referenceBn(x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  return tf.batchNorm(x, mean, variance, b, g, 1e-3);
+  return tf.batchNorm(x, mean, variance, b, g, 1e-3) as tf.Tensor4D;
 }
 
 // The generator's BN shapes in the step profiles (batch 1 and 2 per replica), shrunk spatially where
