@@ -74,7 +74,7 @@ for (const net of nets) {
   const cfg = resolveTrainConfig(net.profile);
   const criticSpec = `${cfg.critic.widths.join(',')}:${cfg.critic.convsPerStage.join(',')}`;
   for (const size of sizes) {
-    const r = await benchSteps({ size, profile: net.profile, steps });
+    const r = await benchSteps({ size, profile: net.profile, steps, batch: 1, workers: 1 });
     let msg = line(r, net.label);
     if (net.profile === 'paper' && size === 64) msg += `  [targets: critic ≤ 600, generator ≤ 800 ms]`;
     console.log(msg);

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigOverrides } from '@anet/contracts';
 import { createRng } from '@anet/preprocess';
 import { selectBackend } from './backend';
@@ -5,6 +6,7 @@ import { createParallelRunner } from './parallelStepRunner';
 import { criticFlops } from './networks/critic';
 import { generatorFlops } from './networks/generator';
 import { buildGan, criticStep, disposeGan, generatorStep, type StepBatch } from './trainStep';
+import { localStepRunner, type StepRunner } from './trainGan';
 
 export interface BenchOptions {
   /** Slice side (pixels). */
@@ -15,8 +17,9 @@ export interface BenchOptions {
   base?: number;
   /** Timed steps of each kind after one warm-up step. */
   steps: number;
+  /** Slices per step (default: the profile's). */
   batch?: number;
-  /** Data-parallel replicas (worker threads incl. this one); needs batch ≥ workers. */
+  /** Data-parallel replicas (worker threads incl. this one), capped by the batch (default: the profile's). */
   workers?: number;
   backend?: string;
   overrides?: TrainConfigOverrides;
@@ -49,20 +52,35 @@ export function stepFlops(cfg: TrainConfig, h: number, w: number): { critic: num
   return { critic: G + 12 * C, generator: 3 * G + 2 * C };
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Times critic and generator steps on random data (medians after one warm-up step). */
-export async function benchSteps(opts: BenchOptions): Promise<BenchResult> {
+/** An opened step bench: one critic + one generator step per call, timed, on what training runs. */
+export interface StepBench {
+  backend: string;
+  cfg: TrainConfig;
+  /** Replicas the steps run on (this thread + worker threads). */
+  workers: number;
+  step(): Promise<{ criticMs: number; generatorMs: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the networks of `opts.profile` at size² and the step runner training uses for them: the
+ * profile's batch and data-parallel worker threads unless overridden (`batch`, `workers`).
+ */
+export async function openStepBench(opts: Omit<BenchOptions, 'steps'>): Promise<StepBench> {
   const b = await selectBackend(opts.backend);
-  const base = resolveTrainConfig(opts.profile ?? 'paper');
-  const cfg = resolveTrainConfig(opts.profile ?? 'paper', {
+  const profile = opts.profile ?? 'paper';
+  const base = resolveTrainConfig(profile);
+  const cfg = resolveTrainConfig(profile, {
     ...opts.overrides,
     grid: [opts.size, opts.size, 1],
-    batch: opts.batch ?? 1,
+    batch: opts.batch ?? base.batch,
+    workers: opts.workers ?? base.workers,
     generator: { base: opts.base ?? base.generator.base },
   });
   const rng = createRng(cfg.seed);
@@ -76,44 +94,162 @@ export async function benchSteps(opts: BenchOptions): Promise<BenchResult> {
     t2: Float32Array.from({ length: n }, () => rng.next()),
     eps: Float32Array.from({ length: cfg.batch }, () => rng.next()),
   });
-  const tc: number[] = [];
-  const tg: number[] = [];
-  const workers = Math.min(opts.workers ?? 1, cfg.batch);
-  const runner = workers > 1 ? await createParallelRunner(m, cfg, workers) : undefined;
+  const workers = Math.min(cfg.workers, cfg.batch);
+  let runner: StepRunner & { close?(): Promise<void> };
   try {
-    for (let i = 0; i <= opts.steps; i++) {
+    runner = workers > 1 ? await createParallelRunner(m, cfg, workers) : localStepRunner(m, cfg);
+  } catch (e) {
+    disposeGan(m);
+    throw e;
+  }
+  return {
+    backend: b.name,
+    cfg,
+    workers,
+    async step() {
       const bc = batch();
       let t = performance.now();
-      if (runner) await runner.critic(bc);
-      else criticStep(m, cfg, bc);
-      const c = performance.now() - t;
+      await runner.critic(bc);
+      const criticMs = performance.now() - t;
       const bg = batch();
       t = performance.now();
-      if (runner) await runner.generator(bg);
-      else generatorStep(m, cfg, bg);
-      const g = performance.now() - t;
+      await runner.generator(bg);
+      return { criticMs, generatorMs: performance.now() - t };
+    },
+    async close() {
+      await runner.close?.();
+      disposeGan(m);
+    },
+  };
+}
+
+/** Times critic and generator steps on random data (medians after one warm-up step). */
+export async function benchSteps(opts: BenchOptions): Promise<BenchResult> {
+  const bench = await openStepBench(opts);
+  const tc: number[] = [];
+  const tg: number[] = [];
+  try {
+    for (let i = 0; i <= opts.steps; i++) {
+      const t = await bench.step();
       if (i > 0) {
-        tc.push(c);
-        tg.push(g);
+        tc.push(t.criticMs);
+        tg.push(t.generatorMs);
       }
     }
   } finally {
-    await runner?.close();
-    disposeGan(m);
+    await bench.close();
   }
-  const f = stepFlops(cfg, opts.size, opts.size);
-  const criticMs = median(tc);
-  const generatorMs = median(tg);
+  return benchResult(bench, opts.size, median(tc), median(tg));
+}
+
+/** Figures of a bench from its step medians. */
+export function benchResult(
+  bench: StepBench,
+  size: number,
+  criticMs: number,
+  generatorMs: number,
+): BenchResult {
+  const f = stepFlops(bench.cfg, size, size);
   return {
-    backend: b.name,
-    size: opts.size,
-    base: cfg.generator.base,
-    batch: cfg.batch,
-    workers,
+    backend: bench.backend,
+    size,
+    base: bench.cfg.generator.base,
+    batch: bench.cfg.batch,
+    workers: bench.workers,
     criticMs,
     generatorMs,
     criticGflop: f.critic / 1e9,
     generatorGflop: f.generator / 1e9,
     gflops: (f.critic + f.generator) / 1e6 / (criticMs + generatorMs),
   };
+}
+
+/** Per-kernel time of one profiled step, summed over the calls with the same kernel and input shapes. */
+export interface KernelTime {
+  kernel: string;
+  /** Input shapes, e.g. "1,64,64,32 3,3,32,32". */
+  shapes: string;
+  calls: number;
+  ms: number;
+}
+
+export interface StepProfile {
+  step: 'critic' | 'generator';
+  size: number;
+  batch: number;
+  /** Wall time of the profiled step, and the part spent inside kernels. */
+  wallMs: number;
+  kernelMs: number;
+  kernels: KernelTime[];
+}
+
+/**
+ * tfjs's profiler over one critic and one generator step on this thread (one replica's share: `batch`
+ * slices), after `warmup` unprofiled steps. Kernel times are the backend's own timings (wall clock
+ * around each kernel on wasm/cpu, which run synchronously).
+ */
+export async function profileSteps(
+  opts: Omit<BenchOptions, 'steps' | 'workers'> & { warmup?: number },
+): Promise<StepProfile[]> {
+  await selectBackend(opts.backend);
+  const profile = opts.profile ?? 'paper';
+  const base = resolveTrainConfig(profile);
+  const cfg = resolveTrainConfig(profile, {
+    ...opts.overrides,
+    grid: [opts.size, opts.size, 1],
+    batch: opts.batch ?? 1,
+    workers: 1,
+    generator: { base: opts.base ?? base.generator.base },
+  });
+  const rng = createRng(cfg.seed);
+  const m = buildGan(cfg, rng);
+  const n = cfg.batch * opts.size * opts.size;
+  const batch = (): StepBatch => ({
+    b: cfg.batch,
+    h: opts.size,
+    w: opts.size,
+    t1: Float32Array.from({ length: n }, () => rng.next()),
+    t2: Float32Array.from({ length: n }, () => rng.next()),
+    eps: Float32Array.from({ length: cfg.batch }, () => rng.next()),
+  });
+  const out: StepProfile[] = [];
+  try {
+    for (let i = 0; i < (opts.warmup ?? 1); i++) {
+      criticStep(m, cfg, batch());
+      generatorStep(m, cfg, batch());
+    }
+    for (const step of ['critic', 'generator'] as const) {
+      const bt = batch();
+      const t0 = performance.now();
+      const info = await tf.profile(() => {
+        if (step === 'critic') criticStep(m, cfg, bt);
+        else generatorStep(m, cfg, bt);
+        return [];
+      });
+      const wallMs = performance.now() - t0;
+      const by = new Map<string, KernelTime>();
+      let kernelMs = 0;
+      for (const k of info.kernels) {
+        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        kernelMs += ms;
+        const shapes = k.inputShapes.map((s) => (s ? s.join(',') : '-')).join(' ');
+        const key = `${k.name} ${shapes}`;
+        const e = by.get(key) ?? { kernel: k.name, shapes, calls: 0, ms: 0 };
+        e.calls++;
+        e.ms += ms;
+        by.set(key, e);
+      }
+      out.push({
+        step,
+        size: opts.size,
+        batch: cfg.batch,
+        wallMs,
+        kernelMs,
+        kernels: [...by.values()].sort((a, b) => b.ms - a.ms),
+      });
+    }
+  } finally {
+    disposeGan(m);
+  }
+  return out;
 }

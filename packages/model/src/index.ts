@@ -20,4 +20,18 @@ export { trainGan, sampleBatch, type TrainData, type StepRunner } from './trainG
 export { inferMap, type InferResult } from './inferMap';
 export { encodeBlob, decodeBlob } from './checkpoint';
 export type { Snapshot, LossHistory, TrainProgress, TrainHooks, TrainResult } from './types';
-export { benchSteps, stepFlops, type BenchOptions, type BenchResult } from './benchSteps';
+export {
+  benchSteps,
+  benchResult,
+  median,
+  openStepBench,
+  profileSteps,
+  type KernelTime,
+  type StepProfile,
+  stepFlops,
+  type BenchOptions,
+  type BenchResult,
+  type StepBench,
+} from './benchSteps';
+export { openTorchReference, type TorchReference, type TorchStepTimes } from './torchReference';
+export { microbenchKernels, type KernelBenchRow } from './kernelMicrobench';

@@ -125,10 +125,8 @@ export function generatorGrads(
   const grads = tf.tidy(() => {
     const t1 = tf.tensor4d(batch.t1, [b, h, w, 1]);
     return tf.grads((...gp: tf.Tensor[]) => {
-      const local: BnBatchStats = [];
-      const map = generatorForward(m.generator, gp, t1, true, local);
-      for (const s of local)
-        stats.push({ stat: s.stat, mean: tf.keep(s.mean.clone()), variance: tf.keep(s.variance.clone()) });
+      // The batch statistics arrive kept (outside this tidy): the caller owns them.
+      const map = generatorForward(m.generator, gp, t1, true, stats);
       const fake = tf.add(t1, map) as tf.Tensor4D;
       const d = criticForward(
         m.critic.spec,

@@ -79,12 +79,53 @@ export function buildGenerator(cfg: Pick<TrainConfig, 'generator'>, rng: Rng): G
   return { spec: { levels, widths, enc, dec, outW, outB }, params: pb.build(), stats: sb.build() };
 }
 
+/**
+ * Training-mode batch norm over [B, H, W] per channel, y = γ·(x − μ)/σ + β with the batch's μ, σ² (biased),
+ * as one op with a hand-written gradient: tfjs's own gradient of batchNorm ∘ moments broadcasts with
+ * Tile and runs a dozen full-size passes (the largest non-conv cost of a generator step on wasm).
+ * dx = γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), dγ = Σ dy·x̂, dβ = Σ dy — the gradient through μ and σ²
+ * included. `onStats` receives μ and σ² (kept: the caller owns them). First derivatives only (the
+ * generator loss never needs a second one).
+ */
+export function batchNormTraining(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  onStats?: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): tf.Tensor4D {
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [xi, g, bt, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const { mean, variance } = tf.moments(xi, [0, 1, 2]);
+    if (onStats) onStats(tf.keep(mean.clone()) as tf.Tensor1D, tf.keep(variance.clone()) as tf.Tensor1D);
+    const inv = tf.rsqrt(tf.add(variance, BN_EPS));
+    save([xi, mean, inv, g]);
+    return {
+      // The fused forward kernel: the same values as tf.batchNorm with these statistics.
+      value: tf.batchNorm(xi, mean as tf.Tensor1D, variance as tf.Tensor1D, bt, g, BN_EPS),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const d = dy as tf.Tensor4D;
+        const [xs, mu, iv, gm] = saved;
+        const n = xs.size / (xs.shape[3] as number);
+        const xhat = tf.mul(tf.sub(xs, mu), iv);
+        const dBeta = tf.sum(d, [0, 1, 2]);
+        const dGamma = tf.sum(tf.mul(d, xhat), [0, 1, 2]);
+        const dx = tf.mul(
+          tf.sub(tf.sub(d, tf.div(dBeta, n)), tf.mul(xhat, tf.div(dGamma, n))),
+          tf.mul(gm, iv),
+        );
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return op(x, gamma, beta) as tf.Tensor4D;
+}
+
 /** Batch statistics a training-mode forward pass produced, in BN-layer order. */
 export type BnBatchStats = Array<{ stat: number; mean: tf.Tensor; variance: tf.Tensor }>;
 
 /**
- * map = G(x) for x [B, H, W, 1]. `training`: batch statistics (returned in `batchStats` when given an
- * array); otherwise the moving statistics. `params` may be tensors being differentiated.
+ * map = G(x) for x [B, H, W, 1]. `training`: batch statistics (pushed to `batchStats` when given an
+ * array, kept: the caller disposes them); otherwise the moving statistics. `params` may be tensors being differentiated.
  */
 export function generatorForward(
   g: { spec: GeneratorSpec; stats: ParamSet },
@@ -96,27 +137,26 @@ export function generatorForward(
   const { spec, stats } = g;
   const block = (h: tf.Tensor4D, b: ConvBn): tf.Tensor4D => {
     const c = tf.conv2d(h, params[b.w] as tf.Tensor4D, 1, 'same');
-    let mean: tf.Tensor;
-    let variance: tf.Tensor;
-    if (training) {
-      const m = tf.moments(c, [0, 1, 2]);
-      mean = m.mean;
-      variance = m.variance;
-      batchStats?.push({ stat: b.stat, mean, variance });
-    } else {
-      mean = stats.tensors[2 * b.stat];
-      variance = stats.tensors[2 * b.stat + 1];
-    }
-    return tf.relu(
-      tf.batchNorm(
-        c,
-        mean as tf.Tensor1D,
-        variance as tf.Tensor1D,
-        params[b.beta] as tf.Tensor1D,
-        params[b.gamma] as tf.Tensor1D,
-        BN_EPS,
-      ),
+    const gamma = params[b.gamma] as tf.Tensor1D;
+    const beta = params[b.beta] as tf.Tensor1D;
+    if (!training)
+      return tf.relu(
+        tf.batchNorm(
+          c,
+          stats.tensors[2 * b.stat] as tf.Tensor1D,
+          stats.tensors[2 * b.stat + 1] as tf.Tensor1D,
+          beta,
+          gamma,
+          BN_EPS,
+        ),
+      );
+    const y = batchNormTraining(
+      c,
+      gamma,
+      beta,
+      batchStats ? (mean, variance) => batchStats.push({ stat: b.stat, mean, variance }) : undefined,
     );
+    return tf.relu(y);
   };
   const skips: tf.Tensor4D[] = [];
   let h = x;
