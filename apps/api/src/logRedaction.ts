@@ -1,4 +1,5 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
+import { redactTokenInUrl } from './auth/viewerLinks';
 
 /**
  * Every place a request's Authorization header (the API key) can reach a log line: the request
@@ -17,5 +18,14 @@ export function withRedaction(logger: FastifyServerOptions['logger']): FastifySe
   const given = Array.isArray(cfg.redact) ? cfg.redact : (cfg.redact?.paths ?? []);
   const paths = [...new Set([...given, ...LOG_REDACT_PATHS])];
   const redact = Array.isArray(cfg.redact) || !cfg.redact ? paths : { ...cfg.redact, paths };
-  return { ...cfg, redact } as FastifyServerOptions['logger'];
+  // Fastify's request fields, with a viewer link's token taken out of the logged URL.
+  const req = (r: FastifyRequest) => ({
+    method: r.method,
+    url: redactTokenInUrl(r.url),
+    host: r.host,
+    remoteAddress: r.ip,
+    remotePort: r.socket?.remotePort,
+  });
+  const serializers = { ...(cfg as { serializers?: object }).serializers, req };
+  return { ...cfg, redact, serializers } as FastifyServerOptions['logger'];
 }

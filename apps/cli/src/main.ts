@@ -16,6 +16,7 @@ const commandModules: Array<() => Promise<{ register: (program: Command) => void
   () => import('./commands/batch'),
   () => import('./commands/keys'),
   () => import('./commands/info'),
+  () => import('./commands/view'),
 ];
 
 export function buildProgram(): Command {
