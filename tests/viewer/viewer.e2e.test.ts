@@ -17,6 +17,15 @@ import { startWorker, type RunningWorker } from '../../apps/worker/src/main';
 import { loadWorkerConfig } from '../../apps/worker/src/config';
 import { bearer, buildTestApp, jobParts, multipart, newTenantKey, testPrisma } from '../service/helpers';
 
+// page.evaluate callbacks run in the browser; this node-typed file only needs the names they use.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+type HTMLElement = any;
+type HTMLInputElement = any;
+type HTMLCanvasElement = any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 /**
  * The browser viewer end to end: the API and a worker as in tests/service, one real job, a viewer link,
  * the page opened in headless Debian Chromium (software WebGL), checked and photographed.
@@ -286,9 +295,9 @@ describe.skipIf(!haveBrowser && !process.env.CI)('browser viewer (API + worker +
     expect(grey.filter(([r]) => r > 20).length, 'the baseline is drawn (non-blank)').toBeGreaterThan(grey.length / 2);
 
     // The crosshair read-out names the place in world mm and the map's value there.
-    const readout = await tab.$eval('[data-readout="mm"]', (el) => el.textContent!);
+    const readout: string = await tab.$eval('[data-readout="mm"]', (el) => el.textContent!);
     const shown = readout.replace(' mm', '').split(',').map(Number);
-    shown.forEach((x, i) => expect(Math.abs(x - mm[i])).toBeLessThan(1.01));
+    shown.forEach((x: number, i: number) => expect(Math.abs(x - mm[i])).toBeLessThan(1.01));
     const mapShown = Number(await tab.$eval('[data-readout="map"]', (el) => el.textContent!));
     expect(Math.abs(mapShown - map.data[best])).toBeLessThan(0.01);
     for (const view of ['coronal', 'sagittal', '3d']) {

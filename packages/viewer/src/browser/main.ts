@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     dragAndDropEnabled: false,
     loadingText: '',
     logLevel: 'warn',
-    atlasOutline: 1,
+    atlasOutline: 0,
   });
   await nv.attachToCanvas(canvas);
 
@@ -229,10 +229,12 @@ async function main(): Promise<void> {
   map.cal_max = mapWindow;
   map.cal_minNeg = -mapWindow;
   map.cal_maxNeg = -thr;
-  map.opacity = 0.6;
+  // The raw map is faint and the counted change (the labels) solid: on real pairs the map also marks
+  // rim and vessel noise that the analysis does not count, and a strong map hid the labels.
+  map.opacity = 0.3;
   const lab = vol.labels!;
   lab.setColormapLabel(labels);
-  lab.opacity = 0.9;
+  lab.opacity = 0.7;
   if (vol.uncertainty) {
     vol.uncertainty.colormap = 'hot';
     vol.uncertainty.opacity = 0;
@@ -274,7 +276,7 @@ async function main(): Promise<void> {
   const showMap = checkbox('show-map', true);
   const mapOpacity = slider('map-opacity', map.opacity);
   const showLabels = checkbox('show-labels', true);
-  const labelsOutline = checkbox('labels-outline', true);
+  const labelsOutline = checkbox('labels-outline', false);
   const labelOpacity = slider('labels-opacity', lab.opacity);
   const showUnc = checkbox('show-uncertainty', false, !vol.uncertainty);
   const applyLayers = () => {
