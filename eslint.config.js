@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/generated/**', 'fixtures/**', 'coverage/**', 'anet-demo/**'] },
+  { ignores: ['**/node_modules/**', '**/generated/**', 'packages/viewer/dist/**', 'fixtures/**', 'coverage/**', 'anet-demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

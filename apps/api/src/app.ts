@@ -33,6 +33,7 @@ import { artifactsRepositoryPlugin } from './repositories/artifactsRepository';
 import { jobsRoutes } from './routes/jobs';
 import { artifactsRoutes } from './routes/artifacts';
 import { healthRoutes } from './routes/health';
+import { decorateViewerLinkSecret, viewerLinkRoutes, viewerPageRoutes } from './routes/viewer';
 import { Reconciler } from './queue/Reconciler';
 import type { ValidatorFactory } from './upload/receiveJobUpload';
 
@@ -101,6 +102,8 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
   await app.register(jobsRepositoryPlugin);
   await app.register(artifactsRepositoryPlugin);
   await app.register(healthRoutes);
+  decorateViewerLinkSecret(app, config.VIEWER_LINK_SECRET);
+  await app.register(viewerPageRoutes, { prefix: '/v1' });
 
   const createValidator: ValidatorFactory =
     opts.createValidator ??
@@ -128,6 +131,7 @@ export async function buildApp(opts: BuildAppOptions = {}): Promise<FastifyInsta
       });
       await v1.register(jobsRoutes, { createValidator, defaultProfile: opts.defaultProfile ?? 'cpu' });
       await v1.register(artifactsRoutes);
+      await v1.register(viewerLinkRoutes);
     },
     { prefix: '/v1' },
   );

@@ -115,6 +115,10 @@ export const ApiEnvSchema = z.object({
     .default(6 * 1024 ** 3),
   /** Seconds suggested to pollers in Retry-After. */
   RETRY_AFTER_SECONDS: z.coerce.number().int().positive().default(5),
+  /** HMAC key of browser viewer links (≥ 32 chars; shared by all API replicas). Unset: a random one per process. */
+  VIEWER_LINK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Lifetime of a viewer link (default 1 h, at most 24 h). */
+  VIEWER_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
 });
 export type ApiConfig = z.infer<typeof ApiEnvSchema>;
 

@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import { redactUrl } from './auth/keyInQuery';
+import { redactTokenInUrl } from './auth/viewerLinks';
 
 /**
  * Every place a request's Authorization header (the API key) can reach a log line: the request
@@ -21,7 +22,8 @@ function serializeRequest(req: {
 }) {
   return {
     method: req.method,
-    url: redactUrl(req.url ?? ''),
+    // keys in the query and viewer-link tokens never reach a log line
+    url: redactTokenInUrl(redactUrl(req.url ?? '')),
     host: req.hostname,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,

@@ -40,6 +40,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/keys'),
   },
   info: { summary: 'print a NIfTI file header summary', load: () => import('./commands/info') },
+  view: {
+    summary: 'open the browser viewer for a job (a signed link) or a local result folder',
+    load: () => import('./commands/view'),
+  },
 };
 
 /** The command argv asks for (`anet X …` or `anet help X`), if it is one of ours. */

@@ -67,3 +67,10 @@ export const ReadyResponseSchema = z.object({
   checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional() })),
 });
 export type ReadyResponse = z.infer<typeof ReadyResponseSchema>;
+
+/** POST /v1/jobs/:id/viewer-links: a signed, expiring link to the job's browser viewer (relative to the API). */
+export const ViewerLinkSchema = z.object({
+  url: z.string().describe('the viewer page, relative to the API base URL; open it in a browser'),
+  expiresAt: z.string(),
+});
+export type ViewerLink = z.infer<typeof ViewerLinkSchema>;

@@ -97,7 +97,12 @@ export const JobViewSchema = z.object({
   finishedAt: z.string().nullable(),
   error: JobErrorSchema.nullable(),
   result: JobResultSchema.nullable(),
-  links: z.object({ self: z.string(), artifacts: z.string() }),
+  links: z.object({
+    self: z.string(),
+    artifacts: z.string(),
+    /** Once succeeded: POST here (authenticated) for a short-lived browser viewer link. */
+    viewerLinks: z.string().optional(),
+  }),
 });
 export type JobView = z.infer<typeof JobViewSchema>;
 

@@ -393,10 +393,24 @@ export async function runPipeline(
     `baseline ${fmt(analysis.baseline.ml, 2)} mL → predicted follow-up ${fmt(analysis.predictedFollowupMl, 2)} mL`,
     `${mr.label}: ${mr.class}${mr.percentChange === null ? '' : ` (${mr.percentChange.toFixed(0)} %)`}; ${analysis.rano2.label}: ${analysis.rano2.class}`,
   ];
+  // The follow-up as aligned onto the baseline's native grid: what the overlays show, and written out
+  // so that a viewer can lay it on the baseline (and flip between the two) with no resampling of its own.
+  const followupOnBaseline = pp.canonical.followup
+    ? stored(pp.canonical.followup)
+    : toNative(pp.followup, pp.record, { interpolation: 'linear' });
+  artifacts.push({
+    name: 'followup_aligned.nii.gz',
+    contentType: 'application/gzip',
+    bytes: writeNifti(followupOnBaseline, {
+      datatype: 'float32',
+      like,
+      descrip: alignment
+        ? 'anet follow-up, rigidly aligned to the baseline grid'
+        : 'anet follow-up, resampled to the baseline grid (not aligned)',
+    }),
+  });
   const overlayInput = {
-    followup: pp.canonical.followup
-      ? stored(pp.canonical.followup)
-      : toNative(pp.followup, pp.record, { interpolation: 'linear' }),
+    followup: followupOnBaseline,
     // The native baseline is already in the map's grid and sharper than the working grid brought back.
     baseline: baseline as Volume,
     ternary: analysis.ternary,

@@ -25,6 +25,10 @@ export function toJobView(job: Job): JobView {
     finishedAt: iso(job.finishedAt),
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
     result: result?.success ? result.data : null,
-    links: { self: `/v1/jobs/${job.id}`, artifacts: `/v1/jobs/${job.id}/artifacts` },
+    links: {
+      self: `/v1/jobs/${job.id}`,
+      artifacts: `/v1/jobs/${job.id}/artifacts`,
+      ...(job.status === 'succeeded' ? { viewerLinks: `/v1/jobs/${job.id}/viewer-links` } : {}),
+    },
   };
 }

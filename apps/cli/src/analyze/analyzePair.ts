@@ -74,6 +74,9 @@ export async function analyzePair(args: AnalyzePairArgs): Promise<PipelineResult
   );
   await writeOutputDir(target, async (dir) => {
     for (const a of result.artifacts) await writeFile(path.join(dir, a.name), a.bytes);
+    // The scan the results lie on, so that `anet view DIR` has everything in one folder.
+    const gz = baseline[0] === 0x1f && baseline[1] === 0x8b;
+    await writeFile(path.join(dir, gz ? 'baseline.nii.gz' : 'baseline.nii'), baseline);
   });
   return result;
 }

@@ -11,11 +11,13 @@ import {
   IDEMPOTENCY_KEY_MAX,
   JobListResponseSchema,
   JobViewSchema,
+  ViewerLinkSchema,
   type ArtifactView,
   type JobListResponse,
   type JobOptions,
   type JobStatus,
   type JobView,
+  type ViewerLink,
 } from '@anet/contracts';
 import { AnetHttpError } from './AnetHttpError';
 import { ArtifactChecksumError } from './ArtifactChecksumError';
@@ -179,6 +181,14 @@ export class AnetClient {
     const path = `/v1/jobs/${encodeURIComponent(id)}`;
     const res = await this.#request('DELETE', path, { signal });
     await res.body?.cancel();
+  }
+
+  /** A short-lived browser link to the job's viewer, as an absolute URL (the API answers a relative one). */
+  async createViewerLink(id: string, signal?: AbortSignal): Promise<ViewerLink> {
+    const path = `/v1/jobs/${encodeURIComponent(id)}/viewer-links`;
+    const res = await this.#request('POST', path, { signal });
+    const link = await this.#json(res, ViewerLinkSchema, 'POST', path);
+    return { ...link, url: this.url(link.url).toString() };
   }
 
   async listArtifacts(id: string, signal?: AbortSignal): Promise<ArtifactView[]> {

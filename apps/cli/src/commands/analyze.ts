@@ -183,6 +183,7 @@ export function register(program: Command): void {
                   .filter((a) => !a.name.startsWith('overlay_slice'))
                   .map((a) => a.name)
                   .join(', ')}, report.json)`,
+                `  view:        anet view ${opts.out}   (the browser viewer, on 127.0.0.1)`,
                 '',
               ].join('\n'),
             );
