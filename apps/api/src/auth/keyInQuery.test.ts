@@ -21,3 +21,13 @@ describe('keys in the query string', () => {
     expect(redactUrl('/v1/jobs?status=queued')).toBe('/v1/jobs?status=queued');
   });
 });
+
+describe('viewer links', () => {
+  it('allow the signed token on the viewer page and its files only, never an API key', () => {
+    expect(hasKeyInQuery('/v1/jobs/abc/viewer?token=v1.payload.sig')).toBe(false);
+    expect(hasKeyInQuery('/v1/jobs/abc/viewer/files/map.nii.gz?token=v1.payload.sig')).toBe(false);
+    expect(hasKeyInQuery('/v1/jobs/abc?token=v1.payload.sig')).toBe(true);
+    expect(hasKeyInQuery('/v1/jobs/abc/viewer?api_key=x')).toBe(true);
+    expect(hasKeyInQuery(`/v1/jobs/abc/viewer?token=anet_${'A'.repeat(43)}`)).toBe(true);
+  });
+});

@@ -13,6 +13,12 @@ const SECRET_PARAMS = new Set([
 /** An anet key wherever it appears (generated keys: `anet_` + 43 base64url characters). */
 const KEY_PATTERN = /anet_[A-Za-z0-9_-]{20,}/g;
 
+/**
+ * The viewer's routes take a signed, short-lived, job-scoped `token` in the query (a browser cannot send
+ * a header on a plain link); that token is not an API key, so it is allowed there and only there.
+ */
+const VIEWER_PATH = /^\/v1\/jobs\/[^/?]+\/viewer(\/files\/[^?]*)?(\?|$)/;
+
 function queryOf(url: string): string | null {
   const q = url.indexOf('?');
   return q < 0 ? null : url.slice(q + 1);
@@ -32,7 +38,9 @@ export function hasKeyInQuery(url: string): boolean {
     } catch {
       // a malformed name is no credential name; the router answers URL_INVALID
     }
-    if (SECRET_PARAMS.has(decoded.toLowerCase())) return true;
+    const lower = decoded.toLowerCase();
+    if (lower === 'token' && VIEWER_PATH.test(url)) continue;
+    if (SECRET_PARAMS.has(lower)) return true;
   }
   return false;
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { TRAIN_PROFILES } from '@anet/contracts';
 import type { ConfigOverrides } from '@anet/pipeline';
 import { checkLocalInputs } from '../analyze/checkLocalInputs';
+import { prepareOutputDir } from '../output/safeOutputDir';
 import { progressModeFor } from '../output/ProgressReporter';
 import { runAction } from '../output/runAction';
 import { UsageError } from '../output/UsageError';
@@ -118,6 +119,8 @@ export function register(program: Command): void {
       runAction(async (opts: AnalyzeOptions) => {
         if (opts.baselineMask && opts.baselineVolumeMl !== undefined)
           throw new UsageError('give either --baseline-mask or --baseline-volume-ml, not both');
+        // usage first (exit 2), then the inputs (exit 3); neither creates anything
+        await prepareOutputDir(opts.out, { kind: 'analyze', force: opts.force });
         await checkLocalInputs([
           ['--baseline', opts.baseline],
           ['--followup', opts.followup],
